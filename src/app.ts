@@ -1,0 +1,105 @@
+/**
+ * The composition root: config -> store -> portal -> catalog -> Discord client -> jobs. `npm start` and the
+ * end-to-end tests both build the bot here.
+ */
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import type { Dispatcher } from 'undici';
+import { commands } from './commands/index.js';
+import type { Config } from './config.js';
+import type { BotContext } from './discord/command.js';
+import { createInteractionHandler } from './discord/interactions.js';
+import { registerCommands } from './discord/registerCommands.js';
+import { scheduleCatalogRefresh, type Job } from './jobs/catalogRefresh.js';
+import type { Logger } from './log.js';
+import { Catalog } from './services/catalog.js';
+import { PortalClient } from './services/portalClient.js';
+import { openStore, type Store } from './storage/store.js';
+
+/** A running bot; `stop()` ends jobs, destroys the client and closes the store. */
+export interface Bot {
+	client: Client;
+	context: BotContext;
+	store: Store;
+	jobs: { catalogRefresh: Job };
+	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
+	initialRefresh: Promise<void>;
+	stop(): Promise<void>;
+}
+
+/** Builds the Discord client the bot uses: only the Guilds intent (no privileged intents), REST at `DISCORD_API_URL`. */
+export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
+	return new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
+}
+
+/**
+ * Starts the bot: opens the store, loads the catalog from it (search works at once after a restart), logs in to
+ * Discord, registers the commands, answers interactions, and refreshes the catalog in the background and on
+ * `CATALOG_CRON`.
+ *
+ * @param options.portalDispatcher undici dispatcher for portal requests (tests, proxies); default the global one.
+ * @throws when the store cannot be opened or Discord refuses the login (bad token, network); everything opened so far
+ *   is closed again first.
+ */
+export async function startBot(config: Config, log: Logger, options: { portalDispatcher?: Dispatcher } = {}): Promise<Bot> {
+	const store = await openStore(config.storeUrl);
+	const portal = new PortalClient({
+		baseUrl: config.portalUrl,
+		dispatcher: options.portalDispatcher,
+		timeoutMs: config.portalTimeoutMs,
+		username: config.factorioUsername,
+		token: config.factorioToken,
+		log: log.child({ module: 'portal' }),
+	});
+	const catalog = new Catalog({ store, log: log.child({ module: 'catalog' }) });
+	if (await catalog.load()) log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
+	else log.info('no stored catalog yet: it will be fetched from the portal');
+
+	const context: BotContext = { portal, catalog, links: { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl }, log };
+	const client = createClient(config);
+	client.on(Events.InteractionCreate, createInteractionHandler(commands, context));
+	client.on(Events.Error, (error) => {
+		log.error({ err: error }, 'discord client error');
+	});
+	client.on(Events.Warn, (message) => {
+		log.warn({ message }, 'discord client warning');
+	});
+
+	const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => {
+		resolve();
+	}));
+	try {
+		await client.login(config.discordToken);
+		await ready;
+	} catch (error) {
+		await client.destroy();
+		await store.disconnect();
+		throw error;
+	}
+	const applicationId = client.application?.id ?? client.user?.id;
+	log.info({ user: client.user?.tag, applicationId, guilds: client.guilds.cache.size }, 'logged in to Discord');
+	if (applicationId) {
+		await registerCommands({ rest: client.rest, applicationId, guildId: config.discordGuildId, commands, store, log }).catch((error: unknown) => {
+			log.error({ err: error }, 'registering the commands failed; the bot keeps answering commands registered earlier');
+		});
+	}
+
+	const catalogRefresh = scheduleCatalogRefresh({ cron: config.catalogCron, catalog, portal, log: log.child({ module: 'jobs' }) });
+	const initialRefresh = catalogRefresh.run();
+
+	let stopped = false;
+	return {
+		client,
+		context,
+		store,
+		jobs: { catalogRefresh },
+		initialRefresh,
+		async stop() {
+			if (stopped) return;
+			stopped = true;
+			await catalogRefresh.stop();
+			await client.destroy();
+			await store.disconnect();
+			log.info('stopped');
+		},
+	};
+}

@@ -1,0 +1,5 @@
+import type { Command } from '../discord/command.js';
+import { modCommand } from './mod.js';
+
+/** Every slash command of the bot: both registration and interaction routing read this list. */
+export const commands: readonly Command[] = [modCommand];

@@ -1,0 +1,248 @@
+/**
+ * `/mod search`, `/mod info`, `/mod changelog`: look mods up on the Factorio mod portal.
+ */
+import {
+	MessageFlags,
+	SlashCommandBuilder,
+	type AutocompleteInteraction,
+	type ApplicationCommandOptionChoiceData,
+	type ChatInputCommandInteraction,
+	type MessageComponentInteraction,
+} from 'discord.js';
+import type { BotContext, Command } from '../discord/command.js';
+import { LIMITS, truncate } from '../render/limits.js';
+import {
+	SEARCH_OPEN_ID,
+	SEARCH_PAGE_ID,
+	SORT_LABELS,
+	autocompleteLabel,
+	decodeSearchState,
+	renderChangelog,
+	renderModInfo,
+	renderSearchPage,
+	type SearchState,
+} from '../render/modEmbeds.js';
+import type { CatalogSort } from '../services/catalog.js';
+import { compareVersions } from '../services/changelog.js';
+import { UserError } from '../services/errors.js';
+import { modNameFromInput } from '../services/modReference.js';
+import { PortalError } from '../services/portalClient.js';
+import type { ModDetails, ModSummary } from '../services/portalSchemas.js';
+
+/** Results per search page (one embed, Discord's select menu holds 25). */
+export const SEARCH_PAGE_SIZE = 10;
+/** Longest query kept: it travels in the page buttons' custom ids (100 characters). */
+const MAX_QUERY = 60;
+/** Autocomplete must answer within Discord's 3 s; a slower portal gets no version suggestions. */
+const AUTOCOMPLETE_PORTAL_BUDGET_MS = 2000;
+
+const CATEGORIES = ['content', 'overhaul', 'tweaks', 'utilities', 'scenarios', 'mod-packs', 'localizations', 'internal'] as const;
+
+const data = new SlashCommandBuilder()
+	.setName('mod')
+	.setDescription('Look up mods on the Factorio mod portal')
+	.addSubcommand((sub) =>
+		sub
+			.setName('search')
+			.setDescription('Search the mod portal')
+			.addStringOption((o) => o.setName('query').setDescription('Words from the name, title, owner or summary').setRequired(true).setMaxLength(MAX_QUERY))
+			.addStringOption((o) => o.setName('factorio_version').setDescription('Only mods whose latest release is for this Factorio version, e.g. 2.0').setAutocomplete(true).setMaxLength(10))
+			.addStringOption((o) =>
+				o
+					.setName('category')
+					.setDescription('Only mods of this category')
+					.addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))),
+			)
+			.addStringOption((o) =>
+				o
+					.setName('sort')
+					.setDescription('Order of the results (default: relevance)')
+					.addChoices(...Object.entries(SORT_LABELS).map(([value, name]) => ({ name, value }))),
+			),
+	)
+	.addSubcommand((sub) =>
+		sub
+			.setName('info')
+			.setDescription('Show a mod: releases, Factorio versions, dependencies, downloads, links')
+			.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300)),
+	)
+	.addSubcommand((sub) =>
+		sub
+			.setName('changelog')
+			.setDescription('Show the changelog of a mod release')
+			.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300))
+			.addStringOption((o) => o.setName('version').setDescription('Release version (default: the latest)').setAutocomplete(true).setMaxLength(40)),
+	)
+	.toJSON();
+
+/**
+ * Finds the mod a user meant and fetches its full details from the portal (cached).
+ * Accepts an internal name, a title (case-insensitive) or a pasted portal link.
+ *
+ * @throws {UserError} when the input is empty or no such mod exists (with the closest names from the catalog).
+ * @throws {PortalError} when the portal is unavailable, rate limiting or answering garbage.
+ */
+export async function findModDetails(context: BotContext, input: string): Promise<ModDetails> {
+	const known = context.catalog.resolve(input);
+	const name = known?.name ?? modNameFromInput(input);
+	if (name === '') throw new UserError('Give a mod name, title or mod portal link.');
+	try {
+		return await context.portal.getFullMod(name);
+	} catch (error) {
+		if (error instanceof PortalError && error.kind === 'not_found') throw new UserError(notFoundMessage(context, name));
+		throw error;
+	}
+}
+
+function notFoundMessage(context: BotContext, input: string): string {
+	const closest = context.catalog.suggest(input, 3);
+	const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\` (${m.title})`).join(', ')}.` : '';
+	return truncate(`No mod named \`${input.replace(/`/g, "'")}\` on the mod portal.${hint}`, LIMITS.messageContent);
+}
+
+function searchPage(context: BotContext, state: SearchState) {
+	return context.catalog.search({
+		query: state.query,
+		filters: { factorioVersion: state.factorioVersion, category: state.category },
+		sort: state.sort,
+		offset: (state.page - 1) * SEARCH_PAGE_SIZE,
+		limit: SEARCH_PAGE_SIZE,
+	});
+}
+
+async function executeSearch(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const state: SearchState = {
+		query: interaction.options.getString('query', true).trim().slice(0, MAX_QUERY),
+		factorioVersion: interaction.options.getString('factorio_version')?.trim() || undefined,
+		category: interaction.options.getString('category') ?? undefined,
+		sort: (interaction.options.getString('sort') ?? 'relevance') as CatalogSort,
+		page: 1,
+	};
+	if (context.catalog.size === 0) throw new UserError('The mod list is still loading from the mod portal. Try again in a minute.');
+	let page = searchPage(context, state);
+	if (page.total === 0 && context.portal.canSearch) page = await portalSearchFallback(context, state);
+	if (page.total === 0) {
+		const closest = context.catalog.suggest(state.query, 3);
+		const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\``).join(', ')}.` : '';
+		throw new UserError(truncate(`No mods match “${state.query}”${state.factorioVersion || state.category ? ' with these filters' : ''}.${hint}`, LIMITS.messageContent));
+	}
+	await interaction.reply(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE));
+}
+
+/** The portal's own search (needs a portal account), mapped to catalog entries; used when the catalog finds nothing. */
+async function portalSearchFallback(context: BotContext, state: SearchState) {
+	const results = await context.portal.search({ query: state.query, version: state.factorioVersion, category: state.category, pageSize: 25 });
+	const mods = results.flatMap((r): ModSummary[] => {
+		const known = context.catalog.get(r.name);
+		return known ? [known] : [];
+	});
+	const offset = (state.page - 1) * SEARCH_PAGE_SIZE;
+	return { total: mods.length, mods: mods.slice(offset, offset + SEARCH_PAGE_SIZE) };
+}
+
+async function executeInfo(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const input = interaction.options.getString('name', true);
+	await interaction.deferReply();
+	const mod = await findModDetails(context, input);
+	await interaction.editReply(renderModInfo(context.links, mod));
+}
+
+async function executeChangelog(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const input = interaction.options.getString('name', true);
+	const version = interaction.options.getString('version')?.trim() || undefined;
+	await interaction.deferReply();
+	const mod = await findModDetails(context, input);
+	const message = renderChangelog(context.links, mod, version);
+	if (!message) {
+		if (!mod.changelog?.trim()) throw new UserError(`${mod.title} has no changelog on the mod portal.`);
+		const recent = [...mod.releases]
+			.map((r) => r.version)
+			.sort((a, b) => compareVersions(b, a))
+			.slice(0, 10);
+		throw new UserError(truncate(`${mod.title} has no changelog entry for version \`${version ?? ''}\`. Recent releases: ${recent.join(', ')}.`, LIMITS.messageContent));
+	}
+	await interaction.editReply(message);
+}
+
+/** Races the portal against the autocomplete budget; a late or failed answer gives undefined. */
+async function withinBudget<T>(promise: Promise<T>): Promise<T | undefined> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<undefined>((resolve) => {
+		timer = setTimeout(() => {
+			resolve(undefined);
+		}, AUTOCOMPLETE_PORTAL_BUDGET_MS);
+	});
+	try {
+		return await Promise.race([promise.catch(() => undefined), timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** Autocomplete choices of mods for `query` from the local catalog: `Title version · owner` -> internal name. */
+export function modChoices(context: BotContext, query: string): ApplicationCommandOptionChoiceData<string>[] {
+	return context.catalog
+		.autocomplete(query, LIMITS.autocompleteChoices)
+		.filter((mod) => mod.name.length <= LIMITS.choiceValue)
+		.map((mod) => ({ name: autocompleteLabel(mod), value: mod.name }));
+}
+
+async function autocomplete(interaction: AutocompleteInteraction, context: BotContext): Promise<void> {
+	const focused = interaction.options.getFocused(true);
+	const typed = focused.value.trim();
+	if (focused.name === 'name') {
+		await interaction.respond(modChoices(context, typed));
+	} else if (focused.name === 'version') {
+		const name = interaction.options.getString('name') ?? '';
+		const resolved = context.catalog.resolve(name)?.name ?? modNameFromInput(name);
+		const mod = resolved ? await withinBudget(context.portal.getFullMod(resolved)) : undefined;
+		const versions = (mod?.releases ?? [])
+			.map((r) => r.version)
+			.filter((v) => v.startsWith(typed))
+			.sort((a, b) => compareVersions(b, a))
+			.slice(0, LIMITS.autocompleteChoices);
+		await interaction.respond(versions.map((v) => ({ name: v, value: v })));
+	} else if (focused.name === 'factorio_version') {
+		const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(typed));
+		await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+	} else {
+		await interaction.respond([]);
+	}
+}
+
+async function component(interaction: MessageComponentInteraction, context: BotContext): Promise<void> {
+	if (interaction.isStringSelectMenu() && interaction.customId === SEARCH_OPEN_ID) {
+		const name = interaction.values[0];
+		if (!name) throw new UserError('Pick a mod from the list.');
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+		const mod = await findModDetails(context, name);
+		await interaction.editReply(renderModInfo(context.links, mod));
+		return;
+	}
+	const state = interaction.isButton() ? decodeSearchState(interaction.customId) : undefined;
+	if (!state) throw new UserError('This button is no longer supported. Run the command again.');
+	const page = searchPage(context, state);
+	const pageCount = Math.max(1, Math.ceil(page.total / SEARCH_PAGE_SIZE));
+	if (state.page > pageCount) {
+		// The catalog changed since the message was sent: show the last page there is.
+		state.page = pageCount;
+		await interaction.update(renderSearchPage(context.links, state, searchPage(context, state), SEARCH_PAGE_SIZE));
+		return;
+	}
+	await interaction.update(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE));
+}
+
+/** `/mod` with its three subcommands, its autocomplete and its search-result components. */
+export const modCommand = {
+	data,
+	async execute(interaction, context) {
+		const sub = interaction.options.getSubcommand(true);
+		if (sub === 'search') await executeSearch(interaction, context);
+		else if (sub === 'info') await executeInfo(interaction, context);
+		else if (sub === 'changelog') await executeChangelog(interaction, context);
+		else throw new UserError(`Unknown subcommand ${sub}.`);
+	},
+	autocomplete,
+	componentPrefixes: [SEARCH_PAGE_ID, SEARCH_OPEN_ID],
+	component,
+} satisfies Command;

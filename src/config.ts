@@ -1,0 +1,88 @@
+/**
+ * The bot's settings: the one reader of `process.env`. Mirrored line by line in `.env.example` and the README.
+ */
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+
+const optional = z
+	.string()
+	.optional()
+	.transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const url = (fallback: string) =>
+	optional
+		.transform((value) => value ?? fallback)
+		.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+		.transform((value) => value.replace(/\/+$/, ''));
+
+const cron = (fallback: string) =>
+	optional
+		.transform((value) => value ?? fallback)
+		.refine((value) => validateCron(value), { error: 'must be a cron expression (node-cron syntax)' });
+
+const positiveInt = (fallback: number) =>
+	optional
+		.transform((value) => value ?? String(fallback))
+		.pipe(z.coerce.number<string>({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be positive' }));
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z
+	.object({
+		DISCORD_TOKEN: z
+			.string({ error: 'is required: the bot token from the Discord developer portal' })
+			.trim()
+			.min(1, { error: 'is required: the bot token from the Discord developer portal' }),
+		DISCORD_GUILD_ID: optional.pipe(z.string().regex(/^\d{17,20}$/, { error: 'must be a guild id (a snowflake)' }).optional()),
+		DISCORD_API_URL: url('https://discord.com/api'),
+		FACTORIO_PORTAL_URL: url('https://mods.factorio.com'),
+		FACTORIO_ASSETS_URL: url('https://assets-mod.factorio.com'),
+		FACTORIO_USERNAME: optional,
+		FACTORIO_TOKEN: optional,
+		STORE_URL: optional
+			.transform((value) => value ?? 'sqlite://data/bot.sqlite')
+			.refine((value) => value.startsWith('sqlite://') && value.length > 'sqlite://'.length, {
+				error: 'must look like sqlite://data/bot.sqlite or sqlite:///absolute/path.sqlite',
+			}),
+		CATALOG_CRON: cron('0 * * * *'),
+		LOG_LEVEL: optional.transform((value) => value ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+		PORTAL_TIMEOUT_MS: positiveInt(10_000),
+	})
+	.refine((env) => (env.FACTORIO_USERNAME === undefined) === (env.FACTORIO_TOKEN === undefined), {
+		error: 'FACTORIO_USERNAME and FACTORIO_TOKEN must be set together',
+		path: ['FACTORIO_TOKEN'],
+	})
+	.transform((env) => ({
+		discordToken: env.DISCORD_TOKEN,
+		discordGuildId: env.DISCORD_GUILD_ID,
+		discordApiUrl: env.DISCORD_API_URL,
+		portalUrl: env.FACTORIO_PORTAL_URL,
+		assetsUrl: env.FACTORIO_ASSETS_URL,
+		factorioUsername: env.FACTORIO_USERNAME,
+		factorioToken: env.FACTORIO_TOKEN,
+		storeUrl: env.STORE_URL,
+		catalogCron: env.CATALOG_CRON,
+		logLevel: env.LOG_LEVEL,
+		portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
+	}));
+
+/** The validated settings. Secrets: `discordToken`, `factorioToken` (never log the object whole without pino's redaction). */
+export type Config = z.output<typeof ConfigSchema>;
+
+/** A missing or invalid setting. The message names the variables and never contains their values. */
+export class ConfigError extends Error {
+	override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the settings from an environment (default `process.env`).
+ *
+ * @returns the settings with defaults applied (see the table in README.md).
+ * @throws {ConfigError} naming every missing or invalid variable, without echoing any value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const parsed = ConfigSchema.safeParse(env);
+	if (parsed.success) return parsed.data;
+	const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'settings'} ${issue.message}`);
+	throw new ConfigError(`Invalid settings:\n- ${problems.join('\n- ')}`);
+}
