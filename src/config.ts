@@ -25,6 +25,20 @@ const positiveInt = (fallback: number) =>
 		.transform((value) => value ?? String(fallback))
 		.pipe(z.coerce.number<string>({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be positive' }));
 
+/** `24h`, `90m`, `3600s`, `1d` or plain seconds -> milliseconds. */
+const duration = (fallback: string) =>
+	optional
+		.transform((value) => value ?? fallback)
+		.transform((value, ctx) => {
+			const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/i.exec(value);
+			if (!match) {
+				ctx.addIssue({ code: 'custom', message: 'must be a duration like 24h, 90m, 3600s or 1d' });
+				return z.NEVER;
+			}
+			const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+			return Math.round(Number(match[1]) * unit * 1000);
+		});
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z
@@ -47,6 +61,10 @@ export const ConfigSchema = z
 		CATALOG_CRON: cron('0 * * * *'),
 		LOG_LEVEL: optional.transform((value) => value ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 		PORTAL_TIMEOUT_MS: positiveInt(10_000),
+		POLL_CRON: cron('* * * * *'),
+		MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
+		ANNOUNCE_MAX_AGE: duration('24h'),
+		DIGEST_THRESHOLD: positiveInt(10),
 	})
 	.refine((env) => (env.FACTORIO_USERNAME === undefined) === (env.FACTORIO_TOKEN === undefined), {
 		error: 'FACTORIO_USERNAME and FACTORIO_TOKEN must be set together',
@@ -64,6 +82,10 @@ export const ConfigSchema = z
 		catalogCron: env.CATALOG_CRON,
 		logLevel: env.LOG_LEVEL,
 		portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
+		pollCron: env.POLL_CRON,
+		maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
+		announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
+		digestThreshold: env.DIGEST_THRESHOLD,
 	}));
 
 /** The validated settings. Secrets: `discordToken`, `factorioToken` (never log the object whole without pino's redaction). */

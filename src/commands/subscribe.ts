@@ -1,0 +1,205 @@
+/**
+ * `/subscribe mod|author|all`: post new releases into a channel. Requires Manage Channels (registered as
+ * `default_member_permissions` and checked again here for the target channel).
+ */
+import {
+	ChannelType,
+	InteractionContextType,
+	MessageFlags,
+	PermissionFlagsBits,
+	PermissionsBitField,
+	SlashCommandBuilder,
+	type ChatInputCommandInteraction,
+	type GuildBasedChannel,
+	type PermissionResolvable,
+	type SlashCommandSubcommandBuilder,
+} from 'discord.js';
+import type { BotContext, Command } from '../discord/command.js';
+import { LIMITS, truncate } from '../render/limits.js';
+import { UserError } from '../services/errors.js';
+import { modNameFromInput } from '../services/modReference.js';
+import { PortalError } from '../services/portalClient.js';
+import type { ChangelogDetail, SubscriptionTarget } from '../services/subscriptions.js';
+import { modChoices } from './mod.js';
+
+/** Channel kinds a subscription can post into. */
+export const SUBSCRIBABLE_CHANNELS = [
+	ChannelType.GuildText,
+	ChannelType.GuildAnnouncement,
+	ChannelType.PublicThread,
+	ChannelType.PrivateThread,
+	ChannelType.AnnouncementThread,
+	ChannelType.GuildForum,
+] as const;
+
+const CATEGORIES = ['content', 'overhaul', 'tweaks', 'utilities', 'scenarios', 'mod-packs', 'localizations', 'internal'];
+const TAGS = ['transportation', 'logistics', 'trains', 'combat', 'armor', 'enemies', 'environment', 'mining', 'fluids', 'logistic-network', 'circuit-network', 'manufacturing', 'power', 'storage', 'blueprints', 'cheats'];
+
+function commonOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+	return sub
+		.addChannelOption((o) => o.setName('channel').setDescription('Where to post (default: this channel)').addChannelTypes(...SUBSCRIBABLE_CHANNELS))
+		.addRoleOption((o) => o.setName('role').setDescription('Role to ping with each post'))
+		.addStringOption((o) =>
+			o
+				.setName('changelog')
+				.setDescription('How much of the changelog to show (default: full)')
+				.addChoices({ name: 'full', value: 'full' }, { name: 'summary', value: 'summary' }, { name: 'none', value: 'none' }),
+		);
+}
+
+const data = new SlashCommandBuilder()
+	.setName('subscribe')
+	.setDescription('Post new mod releases into a channel')
+	.setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
+	.setContexts(InteractionContextType.Guild)
+	.addSubcommand((sub) =>
+		commonOptions(
+			sub
+				.setName('mod')
+				.setDescription('Every new release of one mod')
+				.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300)),
+		),
+	)
+	.addSubcommand((sub) =>
+		commonOptions(
+			sub
+				.setName('author')
+				.setDescription('Every new release of every mod of one owner')
+				.addStringOption((o) => o.setName('name').setDescription('Mod portal user name').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+		),
+	)
+	.addSubcommand((sub) =>
+		commonOptions(
+			sub
+				.setName('all')
+				.setDescription('Every release and new mod on the portal that passes the filters')
+				.addStringOption((o) => o.setName('factorio_version').setDescription('Only releases for this Factorio version, e.g. 2.0').setAutocomplete(true).setMaxLength(10))
+				.addStringOption((o) => o.setName('category').setDescription('Only mods of this category').addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))))
+				.addStringOption((o) => o.setName('tag').setDescription('Only mods with this tag').addChoices(...TAGS.map((t) => ({ name: t, value: t })))),
+		),
+	)
+	.toJSON();
+
+/** What the bot needs in a channel to post announcements there (Discord docs, "Permissions"). */
+export function requiredPermissions(channel: GuildBasedChannel): { flag: bigint; name: string }[] {
+	const needed: { flag: bigint; name: string }[] = [
+		{ flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
+		{ flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
+	];
+	if (channel.isThread()) needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' });
+	else needed.push({ flag: PermissionFlagsBits.SendMessages, name: channel.type === ChannelType.GuildForum ? 'Send Messages (Create Posts)' : 'Send Messages' });
+	if (channel.type === ChannelType.GuildForum) needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Posts' });
+	return needed;
+}
+
+/**
+ * The names of the permissions the bot lacks in `channel` to post announcements; empty when it can post.
+ * Reads the cached guild, the bot's member and the channel's permission overwrites.
+ */
+export function missingBotPermissions(channel: GuildBasedChannel): string[] {
+	const me = channel.guild.members.me;
+	const granted = me ? channel.permissionsFor(me) : null;
+	return requiredPermissions(channel)
+		.filter(({ flag }) => !granted?.has(flag as PermissionResolvable))
+		.map(({ name }) => name);
+}
+
+async function targetOf(interaction: ChatInputCommandInteraction, context: BotContext): Promise<SubscriptionTarget> {
+	const sub = interaction.options.getSubcommand(true);
+	if (sub === 'mod') {
+		const input = interaction.options.getString('name', true);
+		const known = context.catalog.resolve(input);
+		if (known) return { kind: 'mod', name: known.name };
+		const name = modNameFromInput(input);
+		if (!name) throw new UserError('Give a mod name, title or mod portal link.');
+		try {
+			return { kind: 'mod', name: (await context.portal.getMod(name)).name };
+		} catch (error) {
+			if (error instanceof PortalError && error.kind === 'not_found') {
+				const closest = context.catalog.suggest(name, 3).map((m) => `\`${m.name}\``);
+				throw new UserError(truncate(`No mod named \`${name}\` on the mod portal.${closest.length ? ` Closest names: ${closest.join(', ')}.` : ''}`, LIMITS.messageContent));
+			}
+			throw error;
+		}
+	}
+	if (sub === 'author') {
+		const input = interaction.options.getString('name', true).trim();
+		const owners = context.catalog.owners(input, 5);
+		const exact = owners.find((o) => o.toLowerCase() === input.toLowerCase());
+		if (!exact) {
+			throw new UserError(truncate(`No mod portal user \`${input}\` owns a mod.${owners.length ? ` Closest: ${owners.map((o) => `\`${o}\``).join(', ')}.` : ''}`, LIMITS.messageContent));
+		}
+		return { kind: 'author', owner: exact };
+	}
+	return {
+		kind: 'all',
+		filters: {
+			factorioVersion: interaction.options.getString('factorio_version')?.trim() || undefined,
+			category: interaction.options.getString('category') ?? undefined,
+			tag: interaction.options.getString('tag') ?? undefined,
+		},
+	};
+}
+
+const STATUS_TEXT = {
+	created: 'Subscribed',
+	exists: 'Already subscribed, nothing changed:',
+	resumed: 'Resumed',
+	updated: 'Updated',
+} as const;
+
+async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+	const channel = interaction.options.getChannel('channel') ?? interaction.channel;
+	if (!channel || !(SUBSCRIBABLE_CHANNELS as readonly ChannelType[]).includes(channel.type)) {
+		throw new UserError('Pick a text, announcement or forum channel, or a thread.');
+	}
+	const resolved = interaction.guild.channels.cache.get(channel.id) ?? (await interaction.guild.channels.fetch(channel.id).catch(() => null));
+	if (!resolved) throw new UserError('I cannot see that channel. Give me the View Channel permission there first.');
+	if (!resolved.permissionsFor(interaction.member).has(PermissionsBitField.Flags.ManageChannels)) {
+		throw new UserError(`You need the Manage Channels permission in <#${resolved.id}> to subscribe it.`);
+	}
+	const missing = missingBotPermissions(resolved);
+	if (missing.length > 0) throw new UserError(`I cannot post in <#${resolved.id}>: I am missing ${missing.join(', ')}. Grant them and try again.`);
+
+	const target = await targetOf(interaction, context);
+	const changelog = (interaction.options.getString('changelog') ?? 'full') as ChangelogDetail;
+	const role = interaction.options.getRole('role');
+	const { subscription, status } = await context.subscriptions.add({
+		guildId: interaction.guildId,
+		channelId: resolved.id,
+		target,
+		roleId: role?.id,
+		changelog,
+		createdBy: interaction.user.id,
+	});
+	const extras = [subscription.roleId ? `pinging <@&${subscription.roleId}>` : undefined, `changelog: ${subscription.changelog}`].filter(Boolean).join(', ');
+	await interaction.reply({
+		content: `${STATUS_TEXT[status]} ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}> (${extras}).`,
+		flags: MessageFlags.Ephemeral,
+		allowedMentions: { parse: [] },
+	});
+	// A resumed subscription may have posts waiting in the outbox.
+	if (status === 'resumed') void context.delivery.deliverDue();
+}
+
+/** `/subscribe`: three subcommands, autocomplete of mods and owners. */
+export const subscribeCommand = {
+	data,
+	execute,
+	async autocomplete(interaction, context) {
+		const focused = interaction.options.getFocused(true);
+		const sub = interaction.options.getSubcommand(true);
+		if (focused.name === 'name' && sub === 'mod') {
+			await interaction.respond(modChoices(context, focused.value));
+		} else if (focused.name === 'name' && sub === 'author') {
+			const owners = context.catalog.owners(focused.value.trim(), LIMITS.autocompleteChoices);
+			await interaction.respond(owners.filter((o) => o.length <= LIMITS.choiceValue).map((o) => ({ name: o, value: o })));
+		} else if (focused.name === 'factorio_version') {
+			const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(focused.value.trim()));
+			await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+		} else {
+			await interaction.respond([]);
+		}
+	},
+} satisfies Command;

@@ -1,0 +1,81 @@
+/**
+ * `/subscriptions`: this server's subscriptions with target, channel, filters, role, last post and health.
+ */
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type APIEmbed } from 'discord.js';
+import type { Command } from '../discord/command.js';
+import { EMBED_COLOR } from '../render/modEmbeds.js';
+import { LIMITS, discordTimestamp, truncate } from '../render/limits.js';
+import { UserError } from '../services/errors.js';
+import type { Subscription } from '../services/subscriptions.js';
+
+const data = new SlashCommandBuilder()
+	.setName('subscriptions')
+	.setDescription('List this server’s release subscriptions and their health')
+	.setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
+	.setContexts(InteractionContextType.Guild)
+	.toJSON();
+
+/** One line block per subscription: health first, so a paused feed is seen at once. */
+export function subscriptionLine(describe: string, subscription: Subscription): string {
+	const health =
+		subscription.health.state === 'active'
+			? '✅ active'
+			: `⏸️ **paused** since ${discordTimestamp(subscription.health.since, 'R') ?? subscription.health.since}: ${subscription.health.reason}. Fix it, then run \`/subscribe\` again to resume.`;
+	const details = [
+		`<#${subscription.channelId}>`,
+		subscription.roleId ? `pings <@&${subscription.roleId}>` : undefined,
+		`changelog ${subscription.changelog}`,
+		`last post ${subscription.lastPostAt ? (discordTimestamp(subscription.lastPostAt, 'R') ?? 'unknown') : 'none yet'}`,
+	]
+		.filter(Boolean)
+		.join(' · ');
+	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}`;
+}
+
+/** `/subscriptions`. */
+export const subscriptionsCommand = {
+	data,
+	async execute(interaction, context) {
+		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+		const list = context.subscriptions.list(interaction.guildId);
+		if (list.length === 0) {
+			await interaction.reply({ content: 'This server has no subscriptions yet. Add one with `/subscribe`.', flags: MessageFlags.Ephemeral });
+			return;
+		}
+		const embeds: APIEmbed[] = [];
+		let description = '';
+		for (const subscription of list) {
+			const line = subscriptionLine(context.subscriptions.describe(subscription), subscription);
+			if (description.length + line.length + 2 > LIMITS.embedDescription - 100) {
+				embeds.push({ color: EMBED_COLOR, description });
+				description = '';
+			}
+			description = description ? `${description}\n\n${line}` : truncate(line, LIMITS.embedDescription);
+		}
+		if (description) embeds.push({ color: EMBED_COLOR, description });
+		const paused = list.filter((s) => s.health.state === 'paused').length;
+		if (embeds[0]) embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
+		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
+		const [first, ...rest] = chunkEmbeds(embeds);
+		await interaction.reply({ embeds: first ?? [], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+		for (const chunk of rest) await interaction.followUp({ embeds: chunk, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+	},
+} satisfies Command;
+
+function chunkEmbeds(embeds: readonly APIEmbed[]): APIEmbed[][] {
+	const chunks: APIEmbed[][] = [];
+	let current: APIEmbed[] = [];
+	let size = 0;
+	for (const embed of embeds) {
+		const length = (embed.title?.length ?? 0) + (embed.description?.length ?? 0);
+		if (current.length > 0 && (size + length > LIMITS.embedTotal || current.length >= LIMITS.embedsPerMessage)) {
+			chunks.push(current);
+			current = [];
+			size = 0;
+		}
+		current.push(embed);
+		size += length;
+	}
+	if (current.length > 0) chunks.push(current);
+	return chunks;
+}

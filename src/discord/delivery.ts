@@ -1,0 +1,232 @@
+/**
+ * Posts what the outbox holds into the subscribed channels: one pass per poll tick. Exactly-once: entries are
+ * already stored as pending; each message carries a nonce with `enforce_nonce` so a re-send after a crash returns the
+ * earlier message instead of posting twice (Discord docs, "Create Message": nonce, enforce_nonce).
+ */
+import {
+	ChannelType,
+	DiscordAPIError,
+	RESTJSONErrorCodes,
+	type Client,
+	type ForumChannel,
+	type Message,
+	type SendableChannels,
+} from 'discord.js';
+import pLimit from 'p-limit';
+import type { Logger } from '../log.js';
+import type { PortalLinks } from '../render/links.js';
+import { renderAnnouncementMessages } from '../render/announcement.js';
+import type { MessagePayload } from '../render/modEmbeds.js';
+import { LIMITS, truncate } from '../render/limits.js';
+import type { Announcement, Outbox, OutboxEntry } from '../services/outbox.js';
+import type { Subscription, SubscriptionStore } from '../services/subscriptions.js';
+
+/** Figures of one delivery pass. */
+export interface DeliveryResult {
+	messages: number;
+	delivered: number;
+	retried: number;
+	paused: number;
+}
+
+/** The permission problems that pause a subscription instead of retrying (Discord docs, "JSON Error Codes"). */
+function pauseReason(error: unknown): string | undefined {
+	if (!(error instanceof DiscordAPIError)) return undefined;
+	if (error.code === RESTJSONErrorCodes.MissingAccess) return 'Missing Access: the bot cannot see the channel';
+	if (error.code === RESTJSONErrorCodes.MissingPermissions) return 'Missing Permissions: the bot cannot post there';
+	if (error.code === RESTJSONErrorCodes.UnknownChannel || error.status === 404) return 'Unknown Channel: the channel is gone';
+	if (error.status === 403) return `Forbidden (${error.code}): ${truncate(error.message, 100)}`;
+	return undefined;
+}
+
+class PausedError extends Error {
+	override readonly name = 'PausedError';
+}
+
+/**
+ * Delivers due outbox entries, grouped per subscription, with bounded concurrency. 429s and 5xx are queued and retried
+ * by discord.js itself; what still fails is retried on a later pass with backoff. 403 and 404 pause the subscription
+ * (its entries stay pending until `/subscribe` resumes it or it is removed).
+ */
+export class Delivery {
+	readonly #client: Client;
+	readonly #subscriptions: SubscriptionStore;
+	readonly #outbox: Outbox;
+	readonly #links: PortalLinks;
+	readonly #log: Logger;
+	readonly #digestThreshold: number;
+	readonly #limit: ReturnType<typeof pLimit>;
+	#running: Promise<DeliveryResult> | undefined;
+
+	constructor(options: {
+		client: Client;
+		subscriptions: SubscriptionStore;
+		outbox: Outbox;
+		links: PortalLinks;
+		log: Logger;
+		digestThreshold: number;
+		/** Subscriptions served at once; discord.js still applies Discord's 50 requests a second. Default 16. */
+		concurrency?: number;
+	}) {
+		this.#client = options.client;
+		this.#subscriptions = options.subscriptions;
+		this.#outbox = options.outbox;
+		this.#links = options.links;
+		this.#log = options.log;
+		this.#digestThreshold = options.digestThreshold;
+		this.#limit = pLimit(options.concurrency ?? 16);
+	}
+
+	/** Delivers every due entry once; a pass already under way is joined, not doubled. Never rejects. */
+	deliverDue(now = new Date()): Promise<DeliveryResult> {
+		this.#running ??= this.#deliver(now).finally(() => {
+			this.#running = undefined;
+		});
+		return this.#running;
+	}
+
+	async #deliver(now: Date): Promise<DeliveryResult> {
+		const result: DeliveryResult = { messages: 0, delivered: 0, retried: 0, paused: 0 };
+		const bySubscription = new Map<string, OutboxEntry[]>();
+		for (const entry of this.#outbox.due(now)) {
+			const list = bySubscription.get(entry.subscriptionId) ?? [];
+			list.push(entry);
+			bySubscription.set(entry.subscriptionId, list);
+		}
+		await Promise.all(
+			[...bySubscription].map(([id, entries]) =>
+				this.#limit(async () => {
+					const subscription = this.#subscriptions.get(id);
+					if (!subscription) {
+						await this.#outbox.dropSubscription(id);
+						return;
+					}
+					if (subscription.health.state === 'paused') return;
+					try {
+						await this.#deliverSubscription(subscription, entries, result);
+					} catch (error) {
+						this.#log.error({ err: error, subscription: id }, 'delivery failed unexpectedly');
+					}
+				}),
+			),
+		);
+		if (result.messages > 0 || result.retried > 0 || result.paused > 0) this.#log.info(result, 'delivery pass');
+		return result;
+	}
+
+	async #deliverSubscription(subscription: Subscription, entries: OutboxEntry[], result: DeliveryResult): Promise<void> {
+		const byKey = new Map(entries.map((e) => [e.key, e]));
+		const announcements = entries.flatMap((e): Announcement[] => {
+			const a = this.#outbox.announcement(e.key);
+			return a ? [a] : [];
+		});
+		let channel;
+		try {
+			channel = await this.#client.channels.fetch(subscription.channelId);
+		} catch (error) {
+			if (await this.#pauseFor(subscription, error, result)) return;
+			await this.#retry(entries, error, result);
+			return;
+		}
+		if (!channel) {
+			await this.#pause(subscription, 'Unknown Channel: the channel is gone', result);
+			return;
+		}
+		const isForum = channel.type === ChannelType.GuildForum;
+		// A forum gets one post per mod, so each mod's releases are rendered on their own.
+		const groups = isForum ? groupBy(announcements, (a) => a.mod) : [announcements];
+		for (const group of groups) {
+			const messages = renderAnnouncementMessages(this.#links, subscription, group, { digestThreshold: isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold });
+			for (const { payload, keys } of messages) {
+				const covered = keys.flatMap((k) => byKey.get(k) ?? []);
+				if (covered.length === 0) continue;
+				try {
+					const message = isForum
+						? await this.#postInForum(channel as ForumChannel, subscription, group[0]?.title ?? 'Release', group[0]?.mod ?? '', payload, covered)
+						: await this.#send(channel as SendableChannels, subscription, payload, covered);
+					await this.#outbox.markSent(
+						covered.map((e) => e.id),
+						message.id,
+					);
+					await this.#subscriptions.recordPost(subscription.id, new Date());
+					result.messages++;
+					result.delivered += covered.length;
+					if (channel.type === ChannelType.GuildAnnouncement) {
+						await message.crosspost().catch((error: unknown) => {
+							this.#log.warn({ err: error, channel: channel.id }, 'crossposting failed');
+						});
+					}
+				} catch (error) {
+					if (await this.#pauseFor(subscription, error, result)) return;
+					await this.#retry(covered, error, result);
+				}
+			}
+		}
+	}
+
+	#sendOptions(subscription: Subscription, payload: MessagePayload, entries: readonly OutboxEntry[]) {
+		return {
+			...payload,
+			nonce: this.#outbox.nonce(entries),
+			enforceNonce: true,
+			// Only the configured role may be pinged, whatever the text says.
+			allowedMentions: { parse: [], roles: subscription.roleId ? [subscription.roleId] : [] },
+		};
+	}
+
+	async #send(channel: SendableChannels, subscription: Subscription, payload: MessagePayload, entries: readonly OutboxEntry[]): Promise<Message> {
+		if (!('send' in channel)) throw new PausedError('The channel does not take messages');
+		return channel.send(this.#sendOptions(subscription, payload, entries));
+	}
+
+	/** Forum channels: the first release of a mod opens a post named after it; later ones go into that post. */
+	async #postInForum(forum: ForumChannel, subscription: Subscription, title: string, mod: string, payload: MessagePayload, entries: readonly OutboxEntry[]): Promise<Message> {
+		const threadId = subscription.forumThreads[mod];
+		if (threadId) {
+			const thread = await forum.threads.fetch(threadId).catch(() => null);
+			if (thread) {
+				if (thread.archived) await thread.setArchived(false).catch(() => undefined);
+				return thread.send(this.#sendOptions(subscription, payload, entries));
+			}
+		}
+		const { nonce: _nonce, enforceNonce: _enforce, ...message } = this.#sendOptions(subscription, payload, entries);
+		const thread = await forum.threads.create({ name: truncate(title, 100), message });
+		await this.#subscriptions.setForumThread(subscription.id, mod, thread.id);
+		const starter = await thread.fetchStarterMessage();
+		if (!starter) throw new Error('The forum post has no starter message');
+		return starter;
+	}
+
+	async #pauseFor(subscription: Subscription, error: unknown, result: DeliveryResult): Promise<boolean> {
+		const reason = error instanceof PausedError ? error.message : pauseReason(error);
+		if (!reason) return false;
+		await this.#pause(subscription, reason, result);
+		return true;
+	}
+
+	async #pause(subscription: Subscription, reason: string, result: DeliveryResult): Promise<void> {
+		await this.#subscriptions.pause(subscription.id, reason);
+		result.paused++;
+		this.#log.warn({ subscription: subscription.id, guild: subscription.guildId, channel: subscription.channelId, reason }, 'subscription paused');
+	}
+
+	async #retry(entries: readonly OutboxEntry[], error: unknown, result: DeliveryResult): Promise<void> {
+		const message = error instanceof Error ? truncate(error.message, LIMITS.fieldValue) : String(error);
+		await this.#outbox.markRetry(
+			entries.map((e) => e.id),
+			message,
+		);
+		result.retried += entries.length;
+		this.#log.warn({ err: error, entries: entries.length }, 'delivery will be retried');
+	}
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+	const groups = new Map<string, T[]>();
+	for (const item of items) {
+		const list = groups.get(key(item)) ?? [];
+		list.push(item);
+		groups.set(key(item), list);
+	}
+	return [...groups.values()];
+}

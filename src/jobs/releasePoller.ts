@@ -1,0 +1,75 @@
+import type { Delivery } from '../discord/delivery.js';
+import type { Logger } from '../log.js';
+import type { Catalog } from '../services/catalog.js';
+import { announcementFromEvent, type Outbox } from '../services/outbox.js';
+import type { ReleaseEvent, ReleaseTracker } from '../services/releaseTracker.js';
+import type { SubscriptionStore } from '../services/subscriptions.js';
+import { scheduleJob, type Job } from './catalogRefresh.js';
+
+/** The release pipeline's parts, each a service of its own. */
+export interface ReleasePipeline {
+	tracker: ReleaseTracker;
+	subscriptions: SubscriptionStore;
+	outbox: Outbox;
+	delivery: Delivery;
+	catalog: Catalog;
+	log: Logger;
+	/** Releases older than this (ms) found by reconciliation are recorded without a post. */
+	announceMaxAgeMs: number;
+}
+
+/**
+ * Writes the outbox entries for `events` (every matching subscription, paused ones included), and only then moves
+ * the known state forward: a crash in between re-detects the same releases, and the outbox skips what it has.
+ */
+export async function enqueueEvents(pipeline: ReleasePipeline, events: readonly ReleaseEvent[]): Promise<number> {
+	const items = events.flatMap((event) => {
+		const announcement = announcementFromEvent(event);
+		return pipeline.subscriptions.matching(event).map((subscription) => ({ subscription, announcement }));
+	});
+	const entries = items.length > 0 ? await pipeline.outbox.enqueue(items) : [];
+	await pipeline.tracker.commit(events);
+	return entries.length;
+}
+
+/**
+ * The poller on `POLL_CRON`: a tick reconciles with the catalog when it was refreshed since the last tick, polls the
+ * portal sorted by `updated_at`, queues announcements and delivers everything due. Never overlaps, never throws.
+ * Reconciliation runs inside the poller's tick so the two never race over the known state.
+ */
+export function scheduleReleasePoller(options: { cron: string; pipeline: ReleasePipeline }): Job & { requestReconcile(): void } {
+	const { pipeline } = options;
+	let reconcile = false;
+	const job = scheduleJob({
+		name: 'release-poller',
+		cron: options.cron,
+		log: pipeline.log,
+		async tick() {
+			const { tracker, catalog, log } = pipeline;
+			if (!tracker.seeded && catalog.size > 0) {
+				await tracker.seed(catalog.all());
+				log.info({ mods: catalog.size }, 'release state seeded from the catalog; nothing is announced for it');
+			}
+			if (reconcile && tracker.seeded) {
+				reconcile = false;
+				const events = await tracker.reconcile(catalog.all(), { maxAgeMs: pipeline.announceMaxAgeMs });
+				const queued = await enqueueEvents(pipeline, events);
+				if (events.length > 0) log.info({ releases: events.length, queued }, 'reconciliation found missed releases');
+			}
+			try {
+				const result = await tracker.poll();
+				const queued = await enqueueEvents(pipeline, result.events);
+				log.debug({ requests: result.requests, pages: result.pages, releases: result.events.length, queued, seeded: result.seeded }, 'poll tick');
+			} finally {
+				// Whatever the portal did, what is already queued gets delivered.
+				await pipeline.delivery.deliverDue();
+			}
+		},
+	});
+	return {
+		...job,
+		requestReconcile() {
+			reconcile = true;
+		},
+	};
+}
