@@ -1,0 +1,450 @@
+/**
+ * HTTP client for the Factorio mod portal API.
+ *
+ * Source: the Factorio wiki pages "Mod portal API", "Mod details API" and "Factorio HTTP API usage guidelines",
+ * summarised in `../shared/portal-api.md`. Wube asks API clients to back off exponentially on errors, to cache
+ * what can be cached and to keep account secrets secret: this client retries with bounded, jittered exponential
+ * backoff (p-retry), honours `Retry-After`, caches `/full` answers, and never puts the account's username or
+ * token in a log line or an error message.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import pRetry from 'p-retry';
+import { request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { silentLogger, type Logger } from '../log.js';
+import {
+	ModFullSchema,
+	ModListEntrySchema,
+	ModListSchema,
+	SearchResultSchema,
+	type ModDetails,
+	type ModList,
+	type ModSummary,
+	type PortalSearchResult,
+} from './portalSchemas.js';
+
+/**
+ * Why a portal call failed: `not_found` (HTTP 404), `unavailable` (5xx, timeouts and connection errors after
+ * the retries, other HTTP errors, search without an account), `invalid_response` (a body that is not JSON or does
+ * not match the schema), `rate_limited` (429 after the retries, or a `Retry-After` longer than `retryMaxMs`).
+ */
+export type PortalErrorKind = 'not_found' | 'unavailable' | 'invalid_response' | 'rate_limited';
+
+/** A failed portal call. The message is short, names the method and URL path, and never holds account secrets. */
+export class PortalError extends Error {
+	override readonly name = 'PortalError';
+	readonly kind: PortalErrorKind;
+	/** The HTTP status of the last answer, when there was one. */
+	readonly status?: number;
+
+	constructor(kind: PortalErrorKind, message: string, options: { status?: number; cause?: unknown } = {}) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.kind = kind;
+		if (options.status !== undefined) this.status = options.status;
+	}
+}
+
+/** Settings of a {@link PortalClient}. Durations are in milliseconds. */
+export interface PortalClientOptions {
+	/** The portal, e.g. `https://mods.factorio.com`; a trailing slash is tolerated. */
+	baseUrl: string;
+	/** The undici transport; default: undici's global dispatcher. */
+	dispatcher?: Dispatcher;
+	/** Default `factorio-mod-bot/<package version> (+https://github.com/factorio-mod-bot/factorio-mod-bot)`. */
+	userAgent?: string;
+	/** Time allowed for one attempt, headers and body together; default 10,000. */
+	timeoutMs?: number;
+	/** Retries after the first attempt for 5xx, 429, timeouts and connection errors; default 3. */
+	maxRetries?: number;
+	/** First backoff delay, doubled per retry, times a random factor between 1 and 2; default 500. */
+	retryBaseMs?: number;
+	/** Cap of one backoff delay and of an honoured `Retry-After` (a longer one fails as `rate_limited`); default 10,000. */
+	retryMaxMs?: number;
+	/** Portal account name, only sent to `/api/search`. */
+	username?: string;
+	/** Portal account token, only sent to `/api/search`. Never logged, never in an error. */
+	token?: string;
+	/** How long a `getFullMod` answer is reused; default 300,000 (0 disables the cache). A 404 is kept at most 60,000. */
+	fullModCacheTtlMs?: number;
+	/** Default: a silent logger. */
+	log?: Logger;
+}
+
+/** Query of `GET /api/mods` (portal-api.md). */
+export interface ListModsParams {
+	/** 1-based page. */
+	page?: number;
+	/** Entries per page (portal default 25), or `max` for the whole catalogue on one page without pagination. */
+	pageSize?: number | 'max';
+	sort?: 'name' | 'created_at' | 'updated_at';
+	sortOrder?: 'asc' | 'desc';
+	/** Only these mods (sent comma-joined); entries then carry every release instead of the latest. */
+	namelist?: readonly string[];
+	/** The portal's default is true: deprecated mods, and mods incompatible with `version`, are left out. */
+	hideDeprecated?: boolean;
+	/** A Factorio version such as `2.0`. */
+	version?: string;
+}
+
+/** Query of `POST /api/search` (portal-api.md; needs an account, unverified shape). */
+export interface PortalSearchParams {
+	query: string;
+	version?: string;
+	sort?: 'relevancy' | 'most_downloads' | 'last_updated_at' | 'trending';
+	page?: number;
+	pageSize?: number;
+	category?: string;
+}
+
+const DEFAULTS = {
+	timeoutMs: 10_000,
+	maxRetries: 3,
+	retryBaseMs: 500,
+	retryMaxMs: 10_000,
+	fullModCacheTtlMs: 300_000,
+};
+const NOT_FOUND_TTL_MS = 60_000;
+/** Bound of the `/full` cache; the oldest entries go first. `/full` bodies carry whole changelogs. */
+const FULL_CACHE_MAX_ENTRIES = 1_000;
+
+let packageVersion: string | undefined;
+
+/** The `version` of package.json, read once; `0.0.0` when it cannot be read (e.g. a bundled build). */
+function ownVersion(): string {
+	if (packageVersion === undefined) {
+		try {
+			const raw = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+				version?: unknown;
+			};
+			packageVersion = typeof raw.version === 'string' ? raw.version : '0.0.0';
+		} catch {
+			packageVersion = '0.0.0';
+		}
+	}
+	return packageVersion;
+}
+
+/** One failed attempt, before it becomes a {@link PortalError}. */
+class AttemptFailure extends Error {
+	override readonly name = 'AttemptFailure';
+
+	constructor(
+		readonly kind: PortalErrorKind,
+		readonly detail: string,
+		readonly retryable: boolean,
+		readonly status?: number,
+		readonly retryAfterMs?: number,
+		options?: ErrorOptions,
+	) {
+		super(detail, options);
+	}
+}
+
+/**
+ * `Retry-After` in milliseconds: delay-seconds or an HTTP date (RFC 9110, 10.2.3); undefined when absent or unreadable.
+ */
+function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+	const value = (Array.isArray(header) ? header[0] : header)?.trim();
+	if (!value) return undefined;
+	if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function errorCode(error: unknown): string {
+	if (error instanceof Error) {
+		const code = (error as Error & { code?: unknown }).code;
+		return typeof code === 'string' ? code : error.name;
+	}
+	return 'unknown error';
+}
+
+/**
+ * Client of the mod portal's public API (plus the account-only search). All methods validate answers with the zod
+ * schemas of `portalSchemas.ts` and throw {@link PortalError} on failure. Safe to share: it holds no per-call state
+ * besides the `/full` cache.
+ */
+export class PortalClient {
+	private readonly baseUrl: string;
+	private readonly dispatcher: Dispatcher | undefined;
+	private readonly userAgent: string;
+	private readonly timeoutMs: number;
+	private readonly maxRetries: number;
+	private readonly retryBaseMs: number;
+	private readonly retryMaxMs: number;
+	private readonly username: string | undefined;
+	private readonly token: string | undefined;
+	private readonly fullModCacheTtlMs: number;
+	private readonly log: Logger;
+	private readonly fullCache = new Map<string, { expiresAt: number; mod?: ModDetails; error?: PortalError }>();
+	private readonly fullInFlight = new Map<string, Promise<ModDetails>>();
+
+	/** Creates a client; no request is made until a method is called. */
+	constructor(options: PortalClientOptions) {
+		this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+		this.dispatcher = options.dispatcher;
+		this.userAgent =
+			options.userAgent ?? `factorio-mod-bot/${ownVersion()} (+https://github.com/factorio-mod-bot/factorio-mod-bot)`;
+		this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+		this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
+		this.retryBaseMs = options.retryBaseMs ?? DEFAULTS.retryBaseMs;
+		this.retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
+		this.username = options.username === '' ? undefined : options.username;
+		this.token = options.token === '' ? undefined : options.token;
+		this.fullModCacheTtlMs = options.fullModCacheTtlMs ?? DEFAULTS.fullModCacheTtlMs;
+		this.log = options.log ?? silentLogger();
+	}
+
+	/**
+	 * `GET /api/mods`: one page of the catalogue (or all of it with `pageSize: 'max'`).
+	 *
+	 * @returns `{ pagination, mods, invalid }`; `pagination` is undefined for `max` and `namelist`; malformed entries
+	 *   are skipped and counted in `invalid`. An empty `namelist` answers an empty list without a request.
+	 * @throws {PortalError} `unavailable`, `rate_limited` or `invalid_response`.
+	 */
+	async listMods(params: ListModsParams = {}): Promise<ModList> {
+		if (params.namelist?.length === 0) return { pagination: undefined, mods: [], invalid: 0 };
+		const query = new URLSearchParams();
+		if (params.page !== undefined) query.set('page', String(params.page));
+		if (params.pageSize !== undefined) query.set('page_size', String(params.pageSize));
+		if (params.sort !== undefined) query.set('sort', params.sort);
+		if (params.sortOrder !== undefined) query.set('sort_order', params.sortOrder);
+		if (params.namelist !== undefined) query.set('namelist', params.namelist.join(','));
+		if (params.hideDeprecated !== undefined) query.set('hide_deprecated', params.hideDeprecated ? 'true' : 'false');
+		if (params.version !== undefined) query.set('version', params.version);
+		return this.call('GET', '/api/mods', query, ModListSchema);
+	}
+
+	/**
+	 * `GET /api/mods/{name}`: the short form (list fields, every release, no changelog or dependencies).
+	 *
+	 * @param name - the mod's internal name (case-sensitive; URL-encoded here).
+	 * @throws {PortalError} `not_found` for an unknown mod; `unavailable`, `rate_limited`, `invalid_response`.
+	 */
+	async getMod(name: string): Promise<ModSummary> {
+		return this.call('GET', `/api/mods/${encodeURIComponent(name)}`, undefined, ModListEntrySchema);
+	}
+
+	/**
+	 * `GET /api/mods/{name}/full`: everything, including the changelog and each release's dependencies.
+	 *
+	 * Answers are cached for `fullModCacheTtlMs` (a `not_found` for at most 60 s) and concurrent calls for one name
+	 * share a request. The returned object is shared with the cache: treat it as read-only.
+	 *
+	 * @param options.fresh - skip the cache and refill it with a new answer.
+	 * @throws {PortalError} `not_found` for an unknown mod; `unavailable`, `rate_limited`, `invalid_response`.
+	 */
+	async getFullMod(name: string, options: { fresh?: boolean } = {}): Promise<ModDetails> {
+		if (options.fresh !== true) {
+			const cached = this.fullCache.get(name);
+			if (cached && cached.expiresAt > performance.now()) {
+				if (cached.mod) return cached.mod;
+				if (cached.error) throw cached.error;
+			}
+			const pending = this.fullInFlight.get(name);
+			if (pending) return pending;
+		}
+		const pending = this.fetchFull(name).finally(() => {
+			if (this.fullInFlight.get(name) === pending) this.fullInFlight.delete(name);
+		});
+		this.fullInFlight.set(name, pending);
+		return pending;
+	}
+
+	/** True when a portal account (username and token) is set, which `search()` needs. */
+	get canSearch(): boolean {
+		return this.username !== undefined && this.token !== undefined;
+	}
+
+	/**
+	 * `POST /api/search` with the account's username and token (portal-api.md; the answer's shape is unverified).
+	 *
+	 * @throws {PortalError} `unavailable` when {@link canSearch} is false or the portal refuses the account (401/403,
+	 *   `status` set); `rate_limited`, `invalid_response`.
+	 */
+	async search(params: PortalSearchParams): Promise<PortalSearchResult[]> {
+		if (this.username === undefined || this.token === undefined) {
+			throw new PortalError('unavailable', 'Mod portal search needs a portal account, and none is configured');
+		}
+		const query = new URLSearchParams({ query: params.query });
+		if (params.version !== undefined) query.set('version', params.version);
+		if (params.sort !== undefined) query.set('sort_attribute', params.sort);
+		if (params.page !== undefined) query.set('page', String(params.page));
+		if (params.pageSize !== undefined) query.set('page_size', String(params.pageSize));
+		if (params.category !== undefined) query.set('category[]', params.category);
+		query.set('username', this.username);
+		query.set('token', this.token);
+		return this.call('POST', '/api/search', query, SearchResultSchema, { secret: true });
+	}
+
+	private async fetchFull(name: string): Promise<ModDetails> {
+		try {
+			const mod = await this.call('GET', `/api/mods/${encodeURIComponent(name)}/full`, undefined, ModFullSchema);
+			this.remember(name, { mod }, this.fullModCacheTtlMs);
+			return mod;
+		} catch (error) {
+			if (error instanceof PortalError && error.kind === 'not_found') {
+				this.remember(name, { error }, Math.min(NOT_FOUND_TTL_MS, this.fullModCacheTtlMs));
+			}
+			throw error;
+		}
+	}
+
+	private remember(name: string, value: { mod?: ModDetails; error?: PortalError }, ttlMs: number): void {
+		this.fullCache.delete(name);
+		if (ttlMs <= 0) return;
+		this.fullCache.set(name, { ...value, expiresAt: performance.now() + ttlMs });
+		// Map iteration is in insertion order, so the first keys are the oldest.
+		for (const key of this.fullCache.keys()) {
+			if (this.fullCache.size <= FULL_CACHE_MAX_ENTRIES) break;
+			this.fullCache.delete(key);
+		}
+	}
+
+	/**
+	 * One API call with retries. `where` (method, base URL and path, never the query) is the only part of the
+	 * request that reaches logs and error messages.
+	 */
+	private async call<S extends z.ZodType>(
+		method: 'GET' | 'POST',
+		path: string,
+		query: URLSearchParams | undefined,
+		schema: S,
+		{ secret = false }: { secret?: boolean } = {},
+	): Promise<z.output<S>> {
+		const where = `${method} ${this.baseUrl}${path}`;
+		const search = query?.toString() ?? '';
+		const url = `${this.baseUrl}${path}${search === '' ? '' : `?${search}`}`;
+		let attempts = 0;
+		try {
+			return await pRetry(
+				async () => {
+					attempts++;
+					return this.attempt(method, url, schema, secret);
+				},
+				{
+					retries: this.maxRetries,
+					factor: 2,
+					minTimeout: this.retryBaseMs,
+					maxTimeout: this.retryMaxMs,
+					randomize: true,
+					shouldRetry: ({ error }) => error instanceof AttemptFailure && error.retryable,
+					onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+						if (!(error instanceof AttemptFailure) || !error.retryable || retriesLeft <= 0) return;
+						this.log.debug(
+							{ request: where, attempt: attemptNumber, reason: error.detail },
+							'portal request failed, retrying',
+						);
+						const wait = error.retryAfterMs;
+						if (wait === undefined) return;
+						if (wait > this.retryMaxMs) {
+							throw new AttemptFailure(
+								'rate_limited',
+								`HTTP 429, asked to wait ${Math.ceil(wait / 1000)} s`,
+								false,
+								429,
+							);
+						}
+						// p-retry's own backoff delay follows this wait.
+						await delay(wait);
+					},
+				},
+			);
+		} catch (error) {
+			throw this.toPortalError(error, where, attempts, secret);
+		}
+	}
+
+	private async attempt<S extends z.ZodType>(
+		method: 'GET' | 'POST',
+		url: string,
+		schema: S,
+		secret: boolean,
+	): Promise<z.output<S>> {
+		const controller = new AbortController();
+		const timer = setTimeout(() => {
+			controller.abort();
+		}, this.timeoutMs);
+		let text: string;
+		try {
+			const response = await request(url, {
+				method,
+				dispatcher: this.dispatcher,
+				signal: controller.signal,
+				headers: { 'user-agent': this.userAgent, accept: 'application/json' },
+			});
+			if (response.statusCode < 200 || response.statusCode >= 300) {
+				await response.body.dump().catch(() => undefined);
+				throw statusFailure(response.statusCode, response.headers['retry-after']);
+			}
+			text = await response.body.text();
+		} catch (error) {
+			if (error instanceof AttemptFailure) throw error;
+			const cause = secret ? undefined : { cause: error };
+			if (controller.signal.aborted) {
+				throw new AttemptFailure(
+					'unavailable',
+					`no complete answer within ${this.timeoutMs} ms`,
+					true,
+					undefined,
+					undefined,
+					cause,
+				);
+			}
+			throw new AttemptFailure(
+				'unavailable',
+				`connection failed: ${errorCode(error)}`,
+				true,
+				undefined,
+				undefined,
+				cause,
+			);
+		} finally {
+			clearTimeout(timer);
+		}
+
+		let json: unknown;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			throw new AttemptFailure('invalid_response', 'the body is not JSON', false);
+		}
+		const parsed = schema.safeParse(json);
+		if (!parsed.success) {
+			const issue = parsed.error.issues[0];
+			const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+			throw new AttemptFailure('invalid_response', `unexpected shape${at}: ${issue?.message ?? 'invalid'}`, false);
+		}
+		return parsed.data;
+	}
+
+	private toPortalError(error: unknown, where: string, attempts: number, secret: boolean): PortalError {
+		if (!(error instanceof AttemptFailure)) {
+			return new PortalError('unavailable', `Mod portal request failed: ${where}`, secret ? {} : { cause: error });
+		}
+		const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+		const options = { status: error.status, cause: error.cause };
+		switch (error.kind) {
+			case 'not_found':
+				return new PortalError('not_found', `Not found on the mod portal: ${where}`, options);
+			case 'unavailable':
+				return new PortalError('unavailable', `Mod portal unavailable (${error.detail})${tries}: ${where}`, options);
+			case 'rate_limited':
+				return new PortalError('rate_limited', `Mod portal rate limit (${error.detail})${tries}: ${where}`, options);
+			case 'invalid_response':
+				return new PortalError(
+					'invalid_response',
+					`Unexpected answer from the mod portal (${error.detail}): ${where}`,
+					options,
+				);
+		}
+	}
+}
+
+function statusFailure(status: number, retryAfter: string | string[] | undefined): AttemptFailure {
+	if (status === 404) return new AttemptFailure('not_found', 'HTTP 404', false, status);
+	if (status === 429) return new AttemptFailure('rate_limited', 'HTTP 429', true, status, parseRetryAfter(retryAfter));
+	if (status >= 500 || status === 408) return new AttemptFailure('unavailable', `HTTP ${status}`, true, status);
+	return new AttemptFailure('unavailable', `HTTP ${status}`, false, status);
+}
