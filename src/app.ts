@@ -40,7 +40,11 @@ export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
  * @throws when the store cannot be opened or Discord refuses the login (bad token, network); everything opened so far
  *   is closed again first.
  */
-export async function startBot(config: Config, log: Logger, options: { portalDispatcher?: Dispatcher } = {}): Promise<Bot> {
+export async function startBot(
+	config: Config,
+	log: Logger,
+	options: { portalDispatcher?: Dispatcher } = {},
+): Promise<Bot> {
 	const store = await openStore(config.storeUrl);
 	const portal = new PortalClient({
 		baseUrl: config.portalUrl,
@@ -51,12 +55,19 @@ export async function startBot(config: Config, log: Logger, options: { portalDis
 		log: log.child({ module: 'portal' }),
 	});
 	const catalog = new Catalog({ store, log: log.child({ module: 'catalog' }) });
-	if (await catalog.load()) log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
+	if (await catalog.load())
+		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
 	else log.info('no stored catalog yet: it will be fetched from the portal');
 
-	const context: BotContext = { portal, catalog, links: { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl }, log };
+	const context: BotContext = {
+		portal,
+		catalog,
+		links: { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl },
+		log,
+	};
 	const client = createClient(config);
-	client.on(Events.InteractionCreate, createInteractionHandler(commands, context));
+	const handleInteraction = createInteractionHandler(commands, context);
+	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
 	client.on(Events.Error, (error) => {
 		log.error({ err: error }, 'discord client error');
 	});
@@ -64,9 +75,11 @@ export async function startBot(config: Config, log: Logger, options: { portalDis
 		log.warn({ message }, 'discord client warning');
 	});
 
-	const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => {
-		resolve();
-	}));
+	const ready = new Promise<void>((resolve) =>
+		client.once(Events.ClientReady, () => {
+			resolve();
+		}),
+	);
 	try {
 		await client.login(config.discordToken);
 		await ready;
@@ -78,12 +91,24 @@ export async function startBot(config: Config, log: Logger, options: { portalDis
 	const applicationId = client.application?.id ?? client.user?.id;
 	log.info({ user: client.user?.tag, applicationId, guilds: client.guilds.cache.size }, 'logged in to Discord');
 	if (applicationId) {
-		await registerCommands({ rest: client.rest, applicationId, guildId: config.discordGuildId, commands, store, log }).catch((error: unknown) => {
+		await registerCommands({
+			rest: client.rest,
+			applicationId,
+			guildId: config.discordGuildId,
+			commands,
+			store,
+			log,
+		}).catch((error: unknown) => {
 			log.error({ err: error }, 'registering the commands failed; the bot keeps answering commands registered earlier');
 		});
 	}
 
-	const catalogRefresh = scheduleCatalogRefresh({ cron: config.catalogCron, catalog, portal, log: log.child({ module: 'jobs' }) });
+	const catalogRefresh = scheduleCatalogRefresh({
+		cron: config.catalogCron,
+		catalog,
+		portal,
+		log: log.child({ module: 'jobs' }),
+	});
 	const initialRefresh = catalogRefresh.run();
 
 	let stopped = false;

@@ -23,7 +23,12 @@ const cron = (fallback: string) =>
 const positiveInt = (fallback: number) =>
 	optional
 		.transform((value) => value ?? String(fallback))
-		.pipe(z.coerce.number<string>({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be positive' }));
+		.pipe(
+			z.coerce
+				.number<string>({ error: 'must be a number' })
+				.int({ error: 'must be a whole number' })
+				.positive({ error: 'must be positive' }),
+		);
 
 /** `24h`, `90m`, `3600s`, `1d` or plain seconds -> milliseconds. */
 const duration = (fallback: string) =>
@@ -47,7 +52,12 @@ export const ConfigSchema = z
 			.string({ error: 'is required: the bot token from the Discord developer portal' })
 			.trim()
 			.min(1, { error: 'is required: the bot token from the Discord developer portal' }),
-		DISCORD_GUILD_ID: optional.pipe(z.string().regex(/^\d{17,20}$/, { error: 'must be a guild id (a snowflake)' }).optional()),
+		DISCORD_GUILD_ID: optional.pipe(
+			z
+				.string()
+				.regex(/^\d{17,20}$/, { error: 'must be a guild id (a snowflake)' })
+				.optional(),
+		),
 		DISCORD_API_URL: url('https://discord.com/api'),
 		FACTORIO_PORTAL_URL: url('https://mods.factorio.com'),
 		FACTORIO_ASSETS_URL: url('https://assets-mod.factorio.com'),
@@ -59,7 +69,9 @@ export const ConfigSchema = z
 				error: 'must look like sqlite://data/bot.sqlite or sqlite:///absolute/path.sqlite',
 			}),
 		CATALOG_CRON: cron('0 * * * *'),
-		LOG_LEVEL: optional.transform((value) => value ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+		LOG_LEVEL: optional
+			.transform((value) => value ?? 'info')
+			.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
 		PORTAL_TIMEOUT_MS: positiveInt(10_000),
 		POLL_CRON: cron('* * * * *'),
 		MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),

@@ -36,7 +36,16 @@ const MAX_QUERY = 60;
 /** Autocomplete must answer within Discord's 3 s; a slower portal gets no version suggestions. */
 const AUTOCOMPLETE_PORTAL_BUDGET_MS = 2000;
 
-const CATEGORIES = ['content', 'overhaul', 'tweaks', 'utilities', 'scenarios', 'mod-packs', 'localizations', 'internal'] as const;
+const CATEGORIES = [
+	'content',
+	'overhaul',
+	'tweaks',
+	'utilities',
+	'scenarios',
+	'mod-packs',
+	'localizations',
+	'internal',
+] as const;
 
 const data = new SlashCommandBuilder()
 	.setName('mod')
@@ -45,8 +54,20 @@ const data = new SlashCommandBuilder()
 		sub
 			.setName('search')
 			.setDescription('Search the mod portal')
-			.addStringOption((o) => o.setName('query').setDescription('Words from the name, title, owner or summary').setRequired(true).setMaxLength(MAX_QUERY))
-			.addStringOption((o) => o.setName('factorio_version').setDescription('Only mods whose latest release is for this Factorio version, e.g. 2.0').setAutocomplete(true).setMaxLength(10))
+			.addStringOption((o) =>
+				o
+					.setName('query')
+					.setDescription('Words from the name, title, owner or summary')
+					.setRequired(true)
+					.setMaxLength(MAX_QUERY),
+			)
+			.addStringOption((o) =>
+				o
+					.setName('factorio_version')
+					.setDescription('Only mods whose latest release is for this Factorio version, e.g. 2.0')
+					.setAutocomplete(true)
+					.setMaxLength(10),
+			)
 			.addStringOption((o) =>
 				o
 					.setName('category')
@@ -64,14 +85,34 @@ const data = new SlashCommandBuilder()
 		sub
 			.setName('info')
 			.setDescription('Show a mod: releases, Factorio versions, dependencies, downloads, links')
-			.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300)),
+			.addStringOption((o) =>
+				o
+					.setName('name')
+					.setDescription('Internal name, title, or a mod portal link')
+					.setRequired(true)
+					.setAutocomplete(true)
+					.setMaxLength(300),
+			),
 	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('changelog')
 			.setDescription('Show the changelog of a mod release')
-			.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300))
-			.addStringOption((o) => o.setName('version').setDescription('Release version (default: the latest)').setAutocomplete(true).setMaxLength(40)),
+			.addStringOption((o) =>
+				o
+					.setName('name')
+					.setDescription('Internal name, title, or a mod portal link')
+					.setRequired(true)
+					.setAutocomplete(true)
+					.setMaxLength(300),
+			)
+			.addStringOption((o) =>
+				o
+					.setName('version')
+					.setDescription('Release version (default: the latest)')
+					.setAutocomplete(true)
+					.setMaxLength(40),
+			),
 	)
 	.toJSON();
 
@@ -96,7 +137,8 @@ export async function findModDetails(context: BotContext, input: string): Promis
 
 function notFoundMessage(context: BotContext, input: string): string {
 	const closest = context.catalog.suggest(input, 3);
-	const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\` (${m.title})`).join(', ')}.` : '';
+	const hint =
+		closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\` (${m.title})`).join(', ')}.` : '';
 	return truncate(`No mod named \`${input.replace(/`/g, "'")}\` on the mod portal.${hint}`, LIMITS.messageContent);
 }
 
@@ -118,20 +160,31 @@ async function executeSearch(interaction: ChatInputCommandInteraction, context: 
 		sort: (interaction.options.getString('sort') ?? 'relevance') as CatalogSort,
 		page: 1,
 	};
-	if (context.catalog.size === 0) throw new UserError('The mod list is still loading from the mod portal. Try again in a minute.');
+	if (context.catalog.size === 0)
+		throw new UserError('The mod list is still loading from the mod portal. Try again in a minute.');
 	let page = searchPage(context, state);
 	if (page.total === 0 && context.portal.canSearch) page = await portalSearchFallback(context, state);
 	if (page.total === 0) {
 		const closest = context.catalog.suggest(state.query, 3);
 		const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\``).join(', ')}.` : '';
-		throw new UserError(truncate(`No mods match “${state.query}”${state.factorioVersion || state.category ? ' with these filters' : ''}.${hint}`, LIMITS.messageContent));
+		throw new UserError(
+			truncate(
+				`No mods match “${state.query}”${state.factorioVersion || state.category ? ' with these filters' : ''}.${hint}`,
+				LIMITS.messageContent,
+			),
+		);
 	}
 	await interaction.reply(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE));
 }
 
 /** The portal's own search (needs a portal account), mapped to catalog entries; used when the catalog finds nothing. */
 async function portalSearchFallback(context: BotContext, state: SearchState) {
-	const results = await context.portal.search({ query: state.query, version: state.factorioVersion, category: state.category, pageSize: 25 });
+	const results = await context.portal.search({
+		query: state.query,
+		version: state.factorioVersion,
+		category: state.category,
+		pageSize: 25,
+	});
 	const mods = results.flatMap((r): ModSummary[] => {
 		const known = context.catalog.get(r.name);
 		return known ? [known] : [];
@@ -159,7 +212,12 @@ async function executeChangelog(interaction: ChatInputCommandInteraction, contex
 			.map((r) => r.version)
 			.sort((a, b) => compareVersions(b, a))
 			.slice(0, 10);
-		throw new UserError(truncate(`${mod.title} has no changelog entry for version \`${version ?? ''}\`. Recent releases: ${recent.join(', ')}.`, LIMITS.messageContent));
+		throw new UserError(
+			truncate(
+				`${mod.title} has no changelog entry for version \`${version ?? ''}\`. Recent releases: ${recent.join(', ')}.`,
+				LIMITS.messageContent,
+			),
+		);
 	}
 	await interaction.editReply(message);
 }

@@ -32,18 +32,53 @@ export const SUBSCRIBABLE_CHANNELS = [
 	ChannelType.GuildForum,
 ] as const;
 
-const CATEGORIES = ['content', 'overhaul', 'tweaks', 'utilities', 'scenarios', 'mod-packs', 'localizations', 'internal'];
-const TAGS = ['transportation', 'logistics', 'trains', 'combat', 'armor', 'enemies', 'environment', 'mining', 'fluids', 'logistic-network', 'circuit-network', 'manufacturing', 'power', 'storage', 'blueprints', 'cheats'];
+const CATEGORIES = [
+	'content',
+	'overhaul',
+	'tweaks',
+	'utilities',
+	'scenarios',
+	'mod-packs',
+	'localizations',
+	'internal',
+];
+const TAGS = [
+	'transportation',
+	'logistics',
+	'trains',
+	'combat',
+	'armor',
+	'enemies',
+	'environment',
+	'mining',
+	'fluids',
+	'logistic-network',
+	'circuit-network',
+	'manufacturing',
+	'power',
+	'storage',
+	'blueprints',
+	'cheats',
+];
 
 function commonOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
 	return sub
-		.addChannelOption((o) => o.setName('channel').setDescription('Where to post (default: this channel)').addChannelTypes(...SUBSCRIBABLE_CHANNELS))
+		.addChannelOption((o) =>
+			o
+				.setName('channel')
+				.setDescription('Where to post (default: this channel)')
+				.addChannelTypes(...SUBSCRIBABLE_CHANNELS),
+		)
 		.addRoleOption((o) => o.setName('role').setDescription('Role to ping with each post'))
 		.addStringOption((o) =>
 			o
 				.setName('changelog')
 				.setDescription('How much of the changelog to show (default: full)')
-				.addChoices({ name: 'full', value: 'full' }, { name: 'summary', value: 'summary' }, { name: 'none', value: 'none' }),
+				.addChoices(
+					{ name: 'full', value: 'full' },
+					{ name: 'summary', value: 'summary' },
+					{ name: 'none', value: 'none' },
+				),
 		);
 }
 
@@ -57,7 +92,14 @@ const data = new SlashCommandBuilder()
 			sub
 				.setName('mod')
 				.setDescription('Every new release of one mod')
-				.addStringOption((o) => o.setName('name').setDescription('Internal name, title, or a mod portal link').setRequired(true).setAutocomplete(true).setMaxLength(300)),
+				.addStringOption((o) =>
+					o
+						.setName('name')
+						.setDescription('Internal name, title, or a mod portal link')
+						.setRequired(true)
+						.setAutocomplete(true)
+						.setMaxLength(300),
+				),
 		),
 	)
 	.addSubcommand((sub) =>
@@ -65,7 +107,14 @@ const data = new SlashCommandBuilder()
 			sub
 				.setName('author')
 				.setDescription('Every new release of every mod of one owner')
-				.addStringOption((o) => o.setName('name').setDescription('Mod portal user name').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+				.addStringOption((o) =>
+					o
+						.setName('name')
+						.setDescription('Mod portal user name')
+						.setRequired(true)
+						.setAutocomplete(true)
+						.setMaxLength(100),
+				),
 		),
 	)
 	.addSubcommand((sub) =>
@@ -73,9 +122,25 @@ const data = new SlashCommandBuilder()
 			sub
 				.setName('all')
 				.setDescription('Every release and new mod on the portal that passes the filters')
-				.addStringOption((o) => o.setName('factorio_version').setDescription('Only releases for this Factorio version, e.g. 2.0').setAutocomplete(true).setMaxLength(10))
-				.addStringOption((o) => o.setName('category').setDescription('Only mods of this category').addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))))
-				.addStringOption((o) => o.setName('tag').setDescription('Only mods with this tag').addChoices(...TAGS.map((t) => ({ name: t, value: t })))),
+				.addStringOption((o) =>
+					o
+						.setName('factorio_version')
+						.setDescription('Only releases for this Factorio version, e.g. 2.0')
+						.setAutocomplete(true)
+						.setMaxLength(10),
+				)
+				.addStringOption((o) =>
+					o
+						.setName('category')
+						.setDescription('Only mods of this category')
+						.addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))),
+				)
+				.addStringOption((o) =>
+					o
+						.setName('tag')
+						.setDescription('Only mods with this tag')
+						.addChoices(...TAGS.map((t) => ({ name: t, value: t }))),
+				),
 		),
 	)
 	.toJSON();
@@ -86,9 +151,15 @@ export function requiredPermissions(channel: GuildBasedChannel): { flag: bigint;
 		{ flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
 		{ flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
 	];
-	if (channel.isThread()) needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' });
-	else needed.push({ flag: PermissionFlagsBits.SendMessages, name: channel.type === ChannelType.GuildForum ? 'Send Messages (Create Posts)' : 'Send Messages' });
-	if (channel.type === ChannelType.GuildForum) needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Posts' });
+	if (channel.isThread())
+		needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' });
+	else
+		needed.push({
+			flag: PermissionFlagsBits.SendMessages,
+			name: channel.type === ChannelType.GuildForum ? 'Send Messages (Create Posts)' : 'Send Messages',
+		});
+	if (channel.type === ChannelType.GuildForum)
+		needed.push({ flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Posts' });
 	return needed;
 }
 
@@ -117,7 +188,12 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		} catch (error) {
 			if (error instanceof PortalError && error.kind === 'not_found') {
 				const closest = context.catalog.suggest(name, 3).map((m) => `\`${m.name}\``);
-				throw new UserError(truncate(`No mod named \`${name}\` on the mod portal.${closest.length ? ` Closest names: ${closest.join(', ')}.` : ''}`, LIMITS.messageContent));
+				throw new UserError(
+					truncate(
+						`No mod named \`${name}\` on the mod portal.${closest.length ? ` Closest names: ${closest.join(', ')}.` : ''}`,
+						LIMITS.messageContent,
+					),
+				);
 			}
 			throw error;
 		}
@@ -127,7 +203,12 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		const owners = context.catalog.owners(input, 5);
 		const exact = owners.find((o) => o.toLowerCase() === input.toLowerCase());
 		if (!exact) {
-			throw new UserError(truncate(`No mod portal user \`${input}\` owns a mod.${owners.length ? ` Closest: ${owners.map((o) => `\`${o}\``).join(', ')}.` : ''}`, LIMITS.messageContent));
+			throw new UserError(
+				truncate(
+					`No mod portal user \`${input}\` owns a mod.${owners.length ? ` Closest: ${owners.map((o) => `\`${o}\``).join(', ')}.` : ''}`,
+					LIMITS.messageContent,
+				),
+			);
 		}
 		return { kind: 'author', owner: exact };
 	}
@@ -154,13 +235,18 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 	if (!channel || !(SUBSCRIBABLE_CHANNELS as readonly ChannelType[]).includes(channel.type)) {
 		throw new UserError('Pick a text, announcement or forum channel, or a thread.');
 	}
-	const resolved = interaction.guild.channels.cache.get(channel.id) ?? (await interaction.guild.channels.fetch(channel.id).catch(() => null));
+	const resolved =
+		interaction.guild.channels.cache.get(channel.id) ??
+		(await interaction.guild.channels.fetch(channel.id).catch(() => null));
 	if (!resolved) throw new UserError('I cannot see that channel. Give me the View Channel permission there first.');
 	if (!resolved.permissionsFor(interaction.member).has(PermissionsBitField.Flags.ManageChannels)) {
 		throw new UserError(`You need the Manage Channels permission in <#${resolved.id}> to subscribe it.`);
 	}
 	const missing = missingBotPermissions(resolved);
-	if (missing.length > 0) throw new UserError(`I cannot post in <#${resolved.id}>: I am missing ${missing.join(', ')}. Grant them and try again.`);
+	if (missing.length > 0)
+		throw new UserError(
+			`I cannot post in <#${resolved.id}>: I am missing ${missing.join(', ')}. Grant them and try again.`,
+		);
 
 	const target = await targetOf(interaction, context);
 	const changelog = (interaction.options.getString('changelog') ?? 'full') as ChangelogDetail;
@@ -173,7 +259,12 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 		changelog,
 		createdBy: interaction.user.id,
 	});
-	const extras = [subscription.roleId ? `pinging <@&${subscription.roleId}>` : undefined, `changelog: ${subscription.changelog}`].filter(Boolean).join(', ');
+	const extras = [
+		subscription.roleId ? `pinging <@&${subscription.roleId}>` : undefined,
+		`changelog: ${subscription.changelog}`,
+	]
+		.filter(Boolean)
+		.join(', ');
 	await interaction.reply({
 		content: `${STATUS_TEXT[status]} ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}> (${extras}).`,
 		flags: MessageFlags.Ephemeral,
@@ -194,7 +285,9 @@ export const subscribeCommand = {
 			await interaction.respond(modChoices(context, focused.value));
 		} else if (focused.name === 'name' && sub === 'author') {
 			const owners = context.catalog.owners(focused.value.trim(), LIMITS.autocompleteChoices);
-			await interaction.respond(owners.filter((o) => o.length <= LIMITS.choiceValue).map((o) => ({ name: o, value: o })));
+			await interaction.respond(
+				owners.filter((o) => o.length <= LIMITS.choiceValue).map((o) => ({ name: o, value: o })),
+			);
 		} else if (focused.name === 'factorio_version') {
 			const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(focused.value.trim()));
 			await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));

@@ -1,7 +1,13 @@
 /**
  * `/subscriptions`: this server's subscriptions with target, channel, filters, role, last post and health.
  */
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type APIEmbed } from 'discord.js';
+import {
+	InteractionContextType,
+	MessageFlags,
+	PermissionFlagsBits,
+	SlashCommandBuilder,
+	type APIEmbed,
+} from 'discord.js';
 import type { Command } from '../discord/command.js';
 import { EMBED_COLOR } from '../render/modEmbeds.js';
 import { LIMITS, discordTimestamp, truncate } from '../render/limits.js';
@@ -39,7 +45,10 @@ export const subscriptionsCommand = {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
 		const list = context.subscriptions.list(interaction.guildId);
 		if (list.length === 0) {
-			await interaction.reply({ content: 'This server has no subscriptions yet. Add one with `/subscribe`.', flags: MessageFlags.Ephemeral });
+			await interaction.reply({
+				content: 'This server has no subscriptions yet. Add one with `/subscribe`.',
+				flags: MessageFlags.Ephemeral,
+			});
 			return;
 		}
 		const embeds: APIEmbed[] = [];
@@ -54,11 +63,13 @@ export const subscriptionsCommand = {
 		}
 		if (description) embeds.push({ color: EMBED_COLOR, description });
 		const paused = list.filter((s) => s.health.state === 'paused').length;
-		if (embeds[0]) embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
+		if (embeds[0])
+			embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
 		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
 		const [first, ...rest] = chunkEmbeds(embeds);
 		await interaction.reply({ embeds: first ?? [], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-		for (const chunk of rest) await interaction.followUp({ embeds: chunk, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+		for (const chunk of rest)
+			await interaction.followUp({ embeds: chunk, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 	},
 } satisfies Command;
 

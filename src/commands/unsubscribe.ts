@@ -12,12 +12,21 @@ const data = new SlashCommandBuilder()
 	.setDescription('Stop posting releases for one of this server’s subscriptions')
 	.setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
 	.setContexts(InteractionContextType.Guild)
-	.addStringOption((o) => o.setName('subscription').setDescription('The subscription to remove').setRequired(true).setAutocomplete(true))
+	.addStringOption((o) =>
+		o.setName('subscription').setDescription('The subscription to remove').setRequired(true).setAutocomplete(true),
+	)
 	.toJSON();
 
 /** A subscription's label in menus: `mod Krastorio2 → #announcements` (channel names from the cache). */
-export function subscriptionLabel(context: BotContext, subscription: Subscription, channelName: string | undefined): string {
-	return truncate(`${context.subscriptions.describe(subscription)} → #${channelName ?? subscription.channelId}`, LIMITS.choiceName);
+export function subscriptionLabel(
+	context: BotContext,
+	subscription: Subscription,
+	channelName: string | undefined,
+): string {
+	return truncate(
+		`${context.subscriptions.describe(subscription)} → #${channelName ?? subscription.channelId}`,
+		LIMITS.choiceName,
+	);
 }
 
 /** `/unsubscribe`. */
@@ -27,8 +36,13 @@ export const unsubscribeCommand = {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
 		const input = interaction.options.getString('subscription', true).trim();
 		const list = context.subscriptions.list(interaction.guildId);
-		const subscription = list.find((s) => s.id === input) ?? list.find((s) => subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name) === input);
-		if (!subscription) throw new UserError('No such subscription in this server. Pick one from the list, or see `/subscriptions`.');
+		const subscription =
+			list.find((s) => s.id === input) ??
+			list.find(
+				(s) => subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name) === input,
+			);
+		if (!subscription)
+			throw new UserError('No such subscription in this server. Pick one from the list, or see `/subscriptions`.');
 		const channel = interaction.guild.channels.cache.get(subscription.channelId);
 		if (channel && !channel.permissionsFor(interaction.member).has(PermissionFlagsBits.ManageChannels)) {
 			throw new UserError(`You need the Manage Channels permission in <#${channel.id}> to change its subscriptions.`);
@@ -49,7 +63,10 @@ export const unsubscribeCommand = {
 		const typed = interaction.options.getFocused().toLowerCase();
 		const choices = context.subscriptions
 			.list(interaction.guildId)
-			.map((s) => ({ name: subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name), value: s.id }))
+			.map((s) => ({
+				name: subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name),
+				value: s.id,
+			}))
 			.filter((c) => c.name.toLowerCase().includes(typed))
 			.slice(0, LIMITS.autocompleteChoices);
 		await interaction.respond(choices);

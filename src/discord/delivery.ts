@@ -34,7 +34,8 @@ function pauseReason(error: unknown): string | undefined {
 	if (!(error instanceof DiscordAPIError)) return undefined;
 	if (error.code === RESTJSONErrorCodes.MissingAccess) return 'Missing Access: the bot cannot see the channel';
 	if (error.code === RESTJSONErrorCodes.MissingPermissions) return 'Missing Permissions: the bot cannot post there';
-	if (error.code === RESTJSONErrorCodes.UnknownChannel || error.status === 404) return 'Unknown Channel: the channel is gone';
+	if (error.code === RESTJSONErrorCodes.UnknownChannel || error.status === 404)
+		return 'Unknown Channel: the channel is gone';
 	if (error.status === 403) return `Forbidden (${error.code}): ${truncate(error.message, 100)}`;
 	return undefined;
 }
@@ -114,7 +115,11 @@ export class Delivery {
 		return result;
 	}
 
-	async #deliverSubscription(subscription: Subscription, entries: OutboxEntry[], result: DeliveryResult): Promise<void> {
+	async #deliverSubscription(
+		subscription: Subscription,
+		entries: OutboxEntry[],
+		result: DeliveryResult,
+	): Promise<void> {
 		const byKey = new Map(entries.map((e) => [e.key, e]));
 		const announcements = entries.flatMap((e): Announcement[] => {
 			const a = this.#outbox.announcement(e.key);
@@ -136,13 +141,22 @@ export class Delivery {
 		// A forum gets one post per mod, so each mod's releases are rendered on their own.
 		const groups = isForum ? groupBy(announcements, (a) => a.mod) : [announcements];
 		for (const group of groups) {
-			const messages = renderAnnouncementMessages(this.#links, subscription, group, { digestThreshold: isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold });
+			const messages = renderAnnouncementMessages(this.#links, subscription, group, {
+				digestThreshold: isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold,
+			});
 			for (const { payload, keys } of messages) {
 				const covered = keys.flatMap((k) => byKey.get(k) ?? []);
 				if (covered.length === 0) continue;
 				try {
 					const message = isForum
-						? await this.#postInForum(channel as ForumChannel, subscription, group[0]?.title ?? 'Release', group[0]?.mod ?? '', payload, covered)
+						? await this.#postInForum(
+								channel as ForumChannel,
+								subscription,
+								group[0]?.title ?? 'Release',
+								group[0]?.mod ?? '',
+								payload,
+								covered,
+							)
 						: await this.#send(channel as SendableChannels, subscription, payload, covered);
 					await this.#outbox.markSent(
 						covered.map((e) => e.id),
@@ -174,13 +188,25 @@ export class Delivery {
 		};
 	}
 
-	async #send(channel: SendableChannels, subscription: Subscription, payload: MessagePayload, entries: readonly OutboxEntry[]): Promise<Message> {
+	async #send(
+		channel: SendableChannels,
+		subscription: Subscription,
+		payload: MessagePayload,
+		entries: readonly OutboxEntry[],
+	): Promise<Message> {
 		if (!('send' in channel)) throw new PausedError('The channel does not take messages');
 		return channel.send(this.#sendOptions(subscription, payload, entries));
 	}
 
 	/** Forum channels: the first release of a mod opens a post named after it; later ones go into that post. */
-	async #postInForum(forum: ForumChannel, subscription: Subscription, title: string, mod: string, payload: MessagePayload, entries: readonly OutboxEntry[]): Promise<Message> {
+	async #postInForum(
+		forum: ForumChannel,
+		subscription: Subscription,
+		title: string,
+		mod: string,
+		payload: MessagePayload,
+		entries: readonly OutboxEntry[],
+	): Promise<Message> {
 		const threadId = subscription.forumThreads[mod];
 		if (threadId) {
 			const thread = await forum.threads.fetch(threadId).catch(() => null);
@@ -207,7 +233,10 @@ export class Delivery {
 	async #pause(subscription: Subscription, reason: string, result: DeliveryResult): Promise<void> {
 		await this.#subscriptions.pause(subscription.id, reason);
 		result.paused++;
-		this.#log.warn({ subscription: subscription.id, guild: subscription.guildId, channel: subscription.channelId, reason }, 'subscription paused');
+		this.#log.warn(
+			{ subscription: subscription.id, guild: subscription.guildId, channel: subscription.channelId, reason },
+			'subscription paused',
+		);
 	}
 
 	async #retry(entries: readonly OutboxEntry[], error: unknown, result: DeliveryResult): Promise<void> {

@@ -52,10 +52,15 @@ async function replyWithError(interaction: RepliableInteraction, content: string
  * command that owns them (by command name or custom id prefix), and is the one error boundary. Follows Discord docs
  * "Receiving and Responding to Interactions". The returned promise never rejects.
  */
-export function createInteractionHandler(commands: readonly Command[], context: BotContext): (interaction: Interaction) => Promise<void> {
+export function createInteractionHandler(
+	commands: readonly Command[],
+	context: BotContext,
+): (interaction: Interaction) => Promise<void> {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
 	const byPrefix = (customId: string) =>
-		commands.find((command) => command.componentPrefixes?.some((prefix) => customId === prefix || customId.startsWith(`${prefix}|`)));
+		commands.find((command) =>
+			command.componentPrefixes?.some((prefix) => customId === prefix || customId.startsWith(`${prefix}|`)),
+		);
 
 	return async (interaction) => {
 		const where = { interaction: interaction.id, guild: interaction.guildId, type: interaction.type };
@@ -74,7 +79,8 @@ export function createInteractionHandler(commands: readonly Command[], context: 
 				await command.component(interaction, context);
 			}
 		} catch (error) {
-			if (isExpected(error)) context.log.info({ ...where, reason: userMessage(error) }, 'interaction answered with an error');
+			if (isExpected(error))
+				context.log.info({ ...where, reason: userMessage(error) }, 'interaction answered with an error');
 			else context.log.error({ ...where, err: error }, 'interaction failed');
 			try {
 				if (interaction.isAutocomplete()) {

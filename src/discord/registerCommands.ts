@@ -32,7 +32,9 @@ export async function registerCommands(options: {
 		log?.info({ scope }, 'commands unchanged, not registering again');
 		return 'unchanged';
 	}
-	const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+	const route = guildId
+		? Routes.applicationGuildCommands(applicationId, guildId)
+		: Routes.applicationCommands(applicationId);
 	await rest.put(route, { body });
 	await store?.set(key, hash);
 	log?.info({ scope, count: body.length }, 'commands registered');

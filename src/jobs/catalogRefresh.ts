@@ -37,7 +37,12 @@ export function scheduleJob(options: { name: string; cron: string; log: Logger; 
 }
 
 /** The catalog refresh on `CATALOG_CRON`: reloads the whole mod list from the portal into the local index. */
-export function scheduleCatalogRefresh(options: { cron: string; catalog: Catalog; portal: ModListSource; log: Logger }): Job {
+export function scheduleCatalogRefresh(options: {
+	cron: string;
+	catalog: Catalog;
+	portal: ModListSource;
+	log: Logger;
+}): Job {
 	const { catalog, portal, log } = options;
 	return scheduleJob({
 		name: 'catalog-refresh',
@@ -45,7 +50,16 @@ export function scheduleCatalogRefresh(options: { cron: string; catalog: Catalog
 		log,
 		async tick() {
 			const result = await catalog.refresh(portal);
-			log.info({ mods: result.count, added: result.added.length, removed: result.removed.length, invalid: result.invalid, ms: result.durationMs }, 'catalog refreshed');
+			log.info(
+				{
+					mods: result.count,
+					added: result.added.length,
+					removed: result.removed.length,
+					invalid: result.invalid,
+					ms: result.durationMs,
+				},
+				'catalog refreshed',
+			);
 		},
 	});
 }

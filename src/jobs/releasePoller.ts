@@ -37,7 +37,10 @@ export async function enqueueEvents(pipeline: ReleasePipeline, events: readonly 
  * portal sorted by `updated_at`, queues announcements and delivers everything due. Never overlaps, never throws.
  * Reconciliation runs inside the poller's tick so the two never race over the known state.
  */
-export function scheduleReleasePoller(options: { cron: string; pipeline: ReleasePipeline }): Job & { requestReconcile(): void } {
+export function scheduleReleasePoller(options: {
+	cron: string;
+	pipeline: ReleasePipeline;
+}): Job & { requestReconcile(): void } {
 	const { pipeline } = options;
 	let reconcile = false;
 	const job = scheduleJob({
@@ -59,7 +62,16 @@ export function scheduleReleasePoller(options: { cron: string; pipeline: Release
 			try {
 				const result = await tracker.poll();
 				const queued = await enqueueEvents(pipeline, result.events);
-				log.debug({ requests: result.requests, pages: result.pages, releases: result.events.length, queued, seeded: result.seeded }, 'poll tick');
+				log.debug(
+					{
+						requests: result.requests,
+						pages: result.pages,
+						releases: result.events.length,
+						queued,
+						seeded: result.seeded,
+					},
+					'poll tick',
+				);
 			} finally {
 				// Whatever the portal did, what is already queued gets delivered.
 				await pipeline.delivery.deliverDue();

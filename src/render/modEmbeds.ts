@@ -29,18 +29,28 @@ export interface MessagePayload {
 }
 
 /** An action row of link buttons (max 5, Discord docs "Message Components: Action Rows"). */
-export function linkRow(buttons: { label: string; url: string | undefined }[]): APIActionRowComponent<APIButtonComponent> {
+export function linkRow(
+	buttons: { label: string; url: string | undefined }[],
+): APIActionRowComponent<APIButtonComponent> {
 	return {
 		type: ComponentType.ActionRow,
 		components: buttons
 			.filter((b): b is { label: string; url: string } => b.url !== undefined && /^https?:\/\//.test(b.url))
 			.slice(0, 5)
-			.map((b) => ({ type: ComponentType.Button, style: ButtonStyle.Link, label: truncate(b.label, LIMITS.buttonLabel), url: b.url })),
+			.map((b) => ({
+				type: ComponentType.Button,
+				style: ButtonStyle.Link,
+				label: truncate(b.label, LIMITS.buttonLabel),
+				url: b.url,
+			})),
 	};
 }
 
 /** Link buttons to a mod's portal page, its changelog tab and, when known, its source. */
-export function modLinkRow(links: PortalLinks, mod: Pick<ModDetails, 'name'> & Partial<Pick<ModDetails, 'sourceUrl' | 'homepage'>>) {
+export function modLinkRow(
+	links: PortalLinks,
+	mod: Pick<ModDetails, 'name'> & Partial<Pick<ModDetails, 'sourceUrl' | 'homepage'>>,
+) {
 	return linkRow([
 		{ label: 'Mod portal', url: modUrl(links, mod.name) },
 		{ label: 'Changelog', url: changelogUrl(links, mod.name) },
@@ -109,7 +119,11 @@ function joinWithin(parts: readonly string[], separator: string, max: number): s
 export function renderModInfo(links: PortalLinks, mod: ModDetails): MessagePayload {
 	const latest = mod.latestRelease;
 	const fields: APIEmbedField[] = [
-		{ name: 'Owner', value: mod.owner ? `[${escapeMarkdown(mod.owner)}](${ownerUrl(links, mod.owner)})` : 'unknown', inline: true },
+		{
+			name: 'Owner',
+			value: mod.owner ? `[${escapeMarkdown(mod.owner)}](${ownerUrl(links, mod.owner)})` : 'unknown',
+			inline: true,
+		},
 		{ name: 'Downloads', value: formatCount(mod.downloadsCount), inline: true },
 	];
 	if (mod.category) fields.push({ name: 'Category', value: mod.category, inline: true });
@@ -123,16 +137,21 @@ export function renderModInfo(links: PortalLinks, mod: ModDetails): MessagePaylo
 		});
 	}
 	const factorioVersions = supportedFactorioVersions(mod);
-	if (factorioVersions.length > 0) fields.push({ name: 'Factorio versions', value: factorioVersions.join(', '), inline: true });
+	if (factorioVersions.length > 0)
+		fields.push({ name: 'Factorio versions', value: factorioVersions.join(', '), inline: true });
 	if (mod.license?.name) {
 		fields.push({
 			name: 'License',
-			value: mod.license.url ? `[${escapeMarkdown(mod.license.name)}](${mod.license.url})` : escapeMarkdown(mod.license.name),
+			value: mod.license.url
+				? `[${escapeMarkdown(mod.license.name)}](${mod.license.url})`
+				: escapeMarkdown(mod.license.name),
 			inline: true,
 		});
 	}
-	if (mod.tags.length > 0) fields.push({ name: 'Tags', value: truncate(mod.tags.join(', '), LIMITS.fieldValue), inline: false });
-	if (latest?.featureFlags.length) fields.push({ name: 'Feature flags', value: latest.featureFlags.join(', '), inline: false });
+	if (mod.tags.length > 0)
+		fields.push({ name: 'Tags', value: truncate(mod.tags.join(', '), LIMITS.fieldValue), inline: false });
+	if (latest?.featureFlags.length)
+		fields.push({ name: 'Feature flags', value: latest.featureFlags.join(', '), inline: false });
 	fields.push(...dependencyFields(links, parseDependencies(latest?.dependencies)));
 
 	const description = [
@@ -152,7 +171,8 @@ export function renderModInfo(links: PortalLinks, mod: ModDetails): MessagePaylo
 	if (description) embed.description = truncate(description, LIMITS.embedDescription);
 	const thumbnail = thumbnailUrl(links, mod.thumbnail);
 	if (thumbnail) embed.thumbnail = { url: thumbnail };
-	if (latest?.releasedAt && !Number.isNaN(Date.parse(latest.releasedAt))) embed.timestamp = new Date(latest.releasedAt).toISOString();
+	if (latest?.releasedAt && !Number.isNaN(Date.parse(latest.releasedAt)))
+		embed.timestamp = new Date(latest.releasedAt).toISOString();
 	return { embeds: [fitEmbed(embed)], components: [modLinkRow(links, mod)] };
 }
 
@@ -178,7 +198,11 @@ export type ChangelogDetail = 'full' | 'summary' | 'none';
  * Markdown for one changelog section: categories in the game's order as bold headings with `-` entries, within
  * `max` characters. Returns the text and whether it was cut. `summary` keeps the first 5 entries.
  */
-export function changelogMarkdown(section: ChangelogSection, max: number, detail: ChangelogDetail = 'full'): { text: string; cut: boolean } {
+export function changelogMarkdown(
+	section: ChangelogSection,
+	max: number,
+	detail: ChangelogDetail = 'full',
+): { text: string; cut: boolean } {
 	if (detail === 'none') return { text: '', cut: false };
 	const lines: string[] = [];
 	let entries = 0;
@@ -189,13 +213,19 @@ export function changelogMarkdown(section: ChangelogSection, max: number, detail
 			omitted = true;
 			break;
 		}
-		lines.push(`**${escapeMarkdown(category.name)}**`);
+		if (category.name) lines.push(`**${escapeMarkdown(category.name)}**`);
 		for (const entry of category.entries) {
 			if (detail === 'summary' && entries >= 5) {
 				omitted = true;
 				break;
 			}
-			lines.push(`- ${entry.split('\n').map((l) => l.trim()).filter(Boolean).join('\n  ')}`);
+			lines.push(
+				`- ${entry
+					.split('\n')
+					.map((l) => l.trim())
+					.filter(Boolean)
+					.join('\n  ')}`,
+			);
 			entries++;
 		}
 	}
@@ -247,7 +277,11 @@ export function searchLine(links: PortalLinks, mod: ModSummary): string {
 	const latest = mod.latestRelease;
 	const version = latest ? ` ${latest.version}` : '';
 	const factorio = factorioMinor(latest?.factorioVersion);
-	const meta = [factorio ? `Factorio ${factorio}` : undefined, mod.owner ? `by ${escapeMarkdown(mod.owner)}` : undefined, `⬇ ${formatCount(mod.downloadsCount)}`]
+	const meta = [
+		factorio ? `Factorio ${factorio}` : undefined,
+		mod.owner ? `by ${escapeMarkdown(mod.owner)}` : undefined,
+		`⬇ ${formatCount(mod.downloadsCount)}`,
+	]
 		.filter(Boolean)
 		.join(' · ');
 	const title = `**[${escapeMarkdown(truncate(mod.title, 80))}](${modUrl(links, mod.name)})**${version}`;
@@ -256,7 +290,12 @@ export function searchLine(links: PortalLinks, mod: ModSummary): string {
 }
 
 /** Sorts offered by `/mod search`, with their labels. */
-export const SORT_LABELS = { relevance: 'relevance', downloads: 'downloads', updated: 'recently updated', created: 'newest' } as const;
+export const SORT_LABELS = {
+	relevance: 'relevance',
+	downloads: 'downloads',
+	updated: 'recently updated',
+	created: 'newest',
+} as const;
 
 /** The state of a search result message, carried in its components' custom ids so paging survives restarts. */
 export interface SearchState {
@@ -276,7 +315,9 @@ export const SEARCH_OPEN_ID = 'mod:open';
  * `mod:page|page|sort|version|category|query`. The query is cut to fit.
  */
 export function encodeSearchState(state: SearchState): string {
-	const head = [SEARCH_PAGE_ID, String(state.page), state.sort, state.factorioVersion ?? '', state.category ?? ''].join('|');
+	const head = [SEARCH_PAGE_ID, String(state.page), state.sort, state.factorioVersion ?? '', state.category ?? ''].join(
+		'|',
+	);
 	return `${head}|${state.query}`.slice(0, LIMITS.customId);
 }
 
@@ -300,17 +341,30 @@ export function decodeSearchState(customId: string): SearchState | undefined {
  * The `/mod search` message: an embed with up to 10 matches, the total count and page, a select menu that opens a
  * mod's info, and Previous/Next buttons.
  */
-export function renderSearchPage(links: PortalLinks, state: SearchState, page: { total: number; mods: readonly ModSummary[] }, pageSize: number): MessagePayload {
+export function renderSearchPage(
+	links: PortalLinks,
+	state: SearchState,
+	page: { total: number; mods: readonly ModSummary[] },
+	pageSize: number,
+): MessagePayload {
 	const pageCount = Math.max(1, Math.ceil(page.total / pageSize));
-	const filters = [state.factorioVersion ? `Factorio ${state.factorioVersion}` : undefined, state.category ? `category ${state.category}` : undefined]
+	const filters = [
+		state.factorioVersion ? `Factorio ${state.factorioVersion}` : undefined,
+		state.category ? `category ${state.category}` : undefined,
+	]
 		.filter(Boolean)
 		.join(', ');
 	const heading = state.query ? `Mods matching “${state.query}”` : 'Mods';
 	const embed: APIEmbed = {
 		title: truncate(filters ? `${heading} (${filters})` : heading, LIMITS.embedTitle),
 		color: EMBED_COLOR,
-		description: truncate(page.mods.map((mod, i) => `${(state.page - 1) * pageSize + i + 1}. ${searchLine(links, mod)}`).join('\n\n'), LIMITS.embedDescription),
-		footer: { text: `Page ${state.page}/${pageCount} · ${formatCount(page.total)} mod${page.total === 1 ? '' : 's'} · sorted by ${SORT_LABELS[state.sort]}` },
+		description: truncate(
+			page.mods.map((mod, i) => `${(state.page - 1) * pageSize + i + 1}. ${searchLine(links, mod)}`).join('\n\n'),
+			LIMITS.embedDescription,
+		),
+		footer: {
+			text: `Page ${state.page}/${pageCount} · ${formatCount(page.total)} mod${page.total === 1 ? '' : 's'} · sorted by ${SORT_LABELS[state.sort]}`,
+		},
 	};
 	const components: MessagePayload['components'] = [];
 	if (page.mods.length > 0) {
@@ -324,7 +378,11 @@ export function renderSearchPage(links: PortalLinks, state: SearchState, page: {
 					options: page.mods.slice(0, LIMITS.selectOptions).map((mod) => ({
 						label: truncate(mod.title, LIMITS.selectOptionLabel),
 						value: mod.name.slice(0, LIMITS.choiceValue),
-						description: truncate(`${mod.latestRelease?.version ?? ''} · ${mod.owner}`.replace(/^ · /, ''), LIMITS.selectOptionDescription) || undefined,
+						description:
+							truncate(
+								`${mod.latestRelease?.version ?? ''} · ${mod.owner}`.replace(/^ · /, ''),
+								LIMITS.selectOptionDescription,
+							) || undefined,
 					})),
 				},
 			],
@@ -334,8 +392,20 @@ export function renderSearchPage(links: PortalLinks, state: SearchState, page: {
 		components.push({
 			type: ComponentType.ActionRow,
 			components: [
-				{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Previous', custom_id: encodeSearchState({ ...state, page: state.page - 1 }), disabled: state.page <= 1 },
-				{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Next', custom_id: encodeSearchState({ ...state, page: state.page + 1 }), disabled: state.page >= pageCount },
+				{
+					type: ComponentType.Button,
+					style: ButtonStyle.Secondary,
+					label: 'Previous',
+					custom_id: encodeSearchState({ ...state, page: state.page - 1 }),
+					disabled: state.page <= 1,
+				},
+				{
+					type: ComponentType.Button,
+					style: ButtonStyle.Secondary,
+					label: 'Next',
+					custom_id: encodeSearchState({ ...state, page: state.page + 1 }),
+					disabled: state.page >= pageCount,
+				},
 			],
 		});
 	}

@@ -23,7 +23,9 @@ export interface Harness {
 }
 
 /** Starts a fake portal (recorded 2018 catalogue by default) and a fake Discord, and settings pointing at them. */
-export async function createHarness(options: { portal?: FakePortalOptions; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(
+	options: { portal?: FakePortalOptions; env?: Record<string, string> } = {},
+): Promise<Harness> {
 	const portal = await FakePortal.start(options.portal);
 	const discord = await FakeDiscord.start();
 	const dir = mkdtempSync(join(tmpdir(), 'fmb-e2e-'));

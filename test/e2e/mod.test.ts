@@ -45,7 +45,11 @@ afterAll(async () => {
 
 describe('the bot started through the composition root', () => {
 	it('registers /mod in the configured guild with a bulk overwrite', async () => {
-		const put = await h.discord.waitFor((r) => r.method === 'PUT' && r.path === `/applications/${h.discord.applicationId}/guilds/${h.discord.guildId}/commands`);
+		const put = await h.discord.waitFor(
+			(r) =>
+				r.method === 'PUT' &&
+				r.path === `/applications/${h.discord.applicationId}/guilds/${h.discord.guildId}/commands`,
+		);
 		const body = put.body as { name: string; options: { name: string }[] }[];
 		expect(body.map((c) => c.name)).toEqual(['mod']);
 		expect(body[0]?.options.map((o) => o.name)).toEqual(['search', 'info', 'changelog']);
@@ -59,7 +63,12 @@ describe('the bot started through the composition root', () => {
 	});
 
 	it('suggests mods while typing a name, labelled with version and owner', async () => {
-		const { id } = await h.discord.autocomplete({ name: 'mod', subcommand: 'info', options: { name: 'squeak thr' }, focused: 'name' });
+		const { id } = await h.discord.autocomplete({
+			name: 'mod',
+			subcommand: 'info',
+			options: { name: 'squeak thr' },
+			focused: 'name',
+		});
 		const reply = await h.discord.interactionReply(id);
 		expect(reply.type).toBe(8);
 		const choices = (reply.data as MessageData).choices ?? [];
@@ -111,23 +120,40 @@ describe('the bot started through the composition root', () => {
 		expect(fields['Required dependencies']).toContain('Factorio');
 		const buttons = flatComponents(data).map((c) => c.url);
 		expect(buttons).toContain(`${h.portal.url}/mod/Squeak%20Through/changelog`);
-		expect(h.portal.requests.some((r) => r.path === '/api/mods/Squeak%20Through/full' || r.path === '/api/mods/Squeak Through/full')).toBe(true);
+		expect(
+			h.portal.requests.some(
+				(r) => r.path === '/api/mods/Squeak%20Through/full' || r.path === '/api/mods/Squeak Through/full',
+			),
+		).toBe(true);
 	});
 
 	it('finds a mod by its title in any case and by a pasted portal link', async () => {
-		const byTitle = await h.discord.chatInput({ name: 'mod', subcommand: 'info', options: { name: 'fully automated rail layer' } });
-		expect(((await h.discord.interactionReply(byTitle.id)).data as MessageData).embeds?.[0]?.title).toBe('Fully Automated Rail Layer 2.0.4');
+		const byTitle = await h.discord.chatInput({
+			name: 'mod',
+			subcommand: 'info',
+			options: { name: 'fully automated rail layer' },
+		});
+		expect(((await h.discord.interactionReply(byTitle.id)).data as MessageData).embeds?.[0]?.title).toBe(
+			'Fully Automated Rail Layer 2.0.4',
+		);
 		const byLink = await h.discord.chatInput({
 			name: 'mod',
 			subcommand: 'info',
 			options: { name: 'https://mods.factorio.com/mod/Squeak%20Through?from=search' },
 		});
-		expect(((await h.discord.interactionReply(byLink.id)).data as MessageData).embeds?.[0]?.title).toBe('Squeak Through 1.2.1');
+		expect(((await h.discord.interactionReply(byLink.id)).data as MessageData).embeds?.[0]?.title).toBe(
+			'Squeak Through 1.2.1',
+		);
 	});
 
 	it('tells the user privately, with the closest names, when a mod does not exist', async () => {
 		const { id } = await h.discord.chatInput({ name: 'mod', subcommand: 'info', options: { name: 'Squeek Thruogh' } });
-		const followUp = await h.discord.waitFor((r) => r.method === 'POST' && r.path.startsWith(`/webhooks/${h.discord.applicationId}/`) && JSON.stringify(r.body).includes('No mod named'));
+		const followUp = await h.discord.waitFor(
+			(r) =>
+				r.method === 'POST' &&
+				r.path.startsWith(`/webhooks/${h.discord.applicationId}/`) &&
+				JSON.stringify(r.body).includes('No mod named'),
+		);
 		const body = followUp.body as MessageData;
 		expect(body.flags).toBe(EPHEMERAL);
 		expect(body.content).toContain('Squeak Through');
@@ -149,7 +175,10 @@ describe('the bot started through the composition root', () => {
 		try {
 			const { id } = await h.discord.chatInput({ name: 'mod', subcommand: 'info', options: { name: 'bobplates' } });
 			const followUp = await h.discord.waitFor(
-				(r) => r.method === 'POST' && r.path.startsWith(`/webhooks/${h.discord.applicationId}/`) && JSON.stringify(r.body).includes('not answering'),
+				(r) =>
+					r.method === 'POST' &&
+					r.path.startsWith(`/webhooks/${h.discord.applicationId}/`) &&
+					JSON.stringify(r.body).includes('not answering'),
 				15_000,
 			);
 			expect((followUp.body as MessageData).flags).toBe(EPHEMERAL);
