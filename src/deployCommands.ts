@@ -18,6 +18,10 @@ try {
 	const application = (await rest.get(Routes.currentApplication())) as APIApplication;
 	await registerCommands({ rest, applicationId: application.id, guildId: config.discordGuildId, commands, log });
 } catch (error) {
-	console.error(error instanceof ConfigError ? error.message : `Registering the commands failed: ${error instanceof Error ? error.message : String(error)}`);
+	console.error(
+		error instanceof ConfigError
+			? error.message
+			: `Registering the commands failed: ${error instanceof Error ? error.message : String(error)}`,
+	);
 	process.exit(1);
 }

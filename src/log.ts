@@ -23,7 +23,10 @@ const REDACT = [
  * Secrets under the {@link REDACT} paths are replaced by `[Redacted]`.
  */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-	return pino({ level, redact: { paths: REDACT, censor: '[Redacted]' }, base: { app: 'factorio-mod-bot' } }, destination);
+	return pino(
+		{ level, redact: { paths: REDACT, censor: '[Redacted]' }, base: { app: 'factorio-mod-bot' } },
+		destination,
+	);
 }
 
 /** A logger that drops everything, for tests and benchmarks. */

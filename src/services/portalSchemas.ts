@@ -140,7 +140,9 @@ const LicenseSchema = z
 
 const ImageSchema = z.object({ id: optionalString, thumbnail: optionalString, url: optionalString });
 
-const TagSchema = z.union([z.string(), z.object({ name: z.string() })]).transform((t) => (typeof t === 'string' ? t : t.name));
+const TagSchema = z
+	.union([z.string(), z.object({ name: z.string() })])
+	.transform((t) => (typeof t === 'string' ? t : t.name));
 
 export const ModFullSchema = z
 	.object({
@@ -178,7 +180,9 @@ export const ModFullSchema = z
 				? { name: raw.license.title ?? raw.license.name ?? raw.license.id, url: raw.license.url }
 				: undefined,
 			deprecated: raw.deprecated === true,
-			images: (raw.images ?? []).flatMap((image) => (image.url ? [{ url: image.url, thumbnail: image.thumbnail }] : [])),
+			images: (raw.images ?? []).flatMap((image) =>
+				image.url ? [{ url: image.url, thumbnail: image.thumbnail }] : [],
+			),
 		};
 	});
 /** A mod as `/api/mods/{name}/full` returns it (also accepts the short shape, with empty extras). */

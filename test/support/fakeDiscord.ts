@@ -114,6 +114,11 @@ export interface FakeFault {
 	headers?: Record<string, string>;
 	/** How many requests to answer with the fault. Default 1. */
 	times?: number;
+	/**
+	 * Handle the request normally first (e.g. create the message), then answer with the fault: the answer is lost,
+	 * as when the bot crashes or the connection drops after Discord acted. Default false.
+	 */
+	afterHandling?: boolean;
 }
 
 /** Which fake user invokes an interaction. */
@@ -823,6 +828,11 @@ export class FakeDiscord {
 	}
 
 	// ---------------------------------------------------------------- control
+
+	/** Drops every injected fault that has not fired yet. */
+	clearFaults(): void {
+		this.#faults = [];
+	}
 
 	/** The next `times` requests matching `fault` get its answer; faults are checked before auth and rate limits. */
 	injectFault(fault: FakeFault): void {
@@ -1610,13 +1620,16 @@ export class FakeDiscord {
 		}
 	}
 
-	#route(r: Recorded): Reply {
-		const fault = this.#faults.find(
-			(f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === r.method) && f.path.test(r.path),
-		);
+	#route(r: Recorded, skipFaults = false): Reply {
+		const fault = skipFaults
+			? undefined
+			: this.#faults.find(
+					(f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === r.method) && f.path.test(r.path),
+				);
 		if (fault) {
 			fault.remaining -= 1;
 			this.#faults = this.#faults.filter((f) => f.remaining > 0);
+			if (fault.afterHandling) this.#route(r, true);
 			return this.#faultReply(fault);
 		}
 		// Interaction callbacks and interaction webhooks carry no Authorization and skip the global limit.
