@@ -1,18 +1,23 @@
 /**
- * The composition root: config -> store -> portal -> catalog -> Discord client -> jobs. `npm start` and the
- * end-to-end tests both build the bot here.
+ * The composition root: config -> store -> portal -> catalog -> subscriptions/outbox/tracker -> Discord client ->
+ * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
 import type { Config } from './config.js';
 import type { BotContext } from './discord/command.js';
+import { Delivery } from './discord/delivery.js';
 import { createInteractionHandler } from './discord/interactions.js';
 import { registerCommands } from './discord/registerCommands.js';
 import { scheduleCatalogRefresh, type Job } from './jobs/catalogRefresh.js';
+import { scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
 import { Catalog } from './services/catalog.js';
+import { Outbox } from './services/outbox.js';
 import { PortalClient } from './services/portalClient.js';
+import { ReleaseTracker } from './services/releaseTracker.js';
+import { SubscriptionStore } from './services/subscriptions.js';
 import { openStore, type Store } from './storage/store.js';
 
 /** A running bot; `stop()` ends jobs, destroys the client and closes the store. */
@@ -20,7 +25,8 @@ export interface Bot {
 	client: Client;
 	context: BotContext;
 	store: Store;
-	jobs: { catalogRefresh: Job };
+	tracker: ReleaseTracker;
+	jobs: { catalogRefresh: Job; releasePoller: Job };
 	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
 	initialRefresh: Promise<void>;
 	stop(): Promise<void>;
@@ -32,9 +38,9 @@ export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
 }
 
 /**
- * Starts the bot: opens the store, loads the catalog from it (search works at once after a restart), logs in to
- * Discord, registers the commands, answers interactions, and refreshes the catalog in the background and on
- * `CATALOG_CRON`.
+ * Starts the bot: opens the store, loads the catalog, subscriptions, outbox and release state from it (search works at
+ * once after a restart, pending posts are not lost), logs in to Discord, registers the commands, answers interactions,
+ * refreshes the catalog in the background and on `CATALOG_CRON`, and polls for releases on `POLL_CRON`.
  *
  * @param options.portalDispatcher undici dispatcher for portal requests (tests, proxies); default the global one.
  * @throws when the store cannot be opened or Discord refuses the login (bad token, network); everything opened so far
@@ -55,19 +61,32 @@ export async function startBot(
 		log: log.child({ module: 'portal' }),
 	});
 	const catalog = new Catalog({ store, log: log.child({ module: 'catalog' }) });
-	if (await catalog.load())
+	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
+	const outbox = new Outbox({ store });
+	const tracker = new ReleaseTracker({ store, portal, log: log.child({ module: 'releases' }) });
+	await Promise.all([subscriptions.load(), outbox.load(), tracker.load()]);
+	if (await catalog.load()) {
 		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
-	else log.info('no stored catalog yet: it will be fetched from the portal');
+	} else {
+		log.info('no stored catalog yet: it will be fetched from the portal');
+	}
 
-	const context: BotContext = {
-		portal,
-		catalog,
-		links: { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl },
-		log,
-	};
+	const links = { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl };
 	const client = createClient(config);
+	const delivery = new Delivery({
+		client,
+		subscriptions,
+		outbox,
+		links,
+		log: log.child({ module: 'delivery' }),
+		digestThreshold: config.digestThreshold,
+	});
+	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery };
 	const handleInteraction = createInteractionHandler(commands, context);
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
+	client.on(Events.ChannelDelete, (channel) => void forget(context, 'channel', channel.id));
+	client.on(Events.ThreadDelete, (thread) => void forget(context, 'channel', thread.id));
+	client.on(Events.GuildDelete, (guild) => void forget(context, 'guild', guild.id));
 	client.on(Events.Error, (error) => {
 		log.error({ err: error }, 'discord client error');
 	});
@@ -103,11 +122,28 @@ export async function startBot(
 		});
 	}
 
+	const jobLog = log.child({ module: 'jobs' });
+	const releasePoller = scheduleReleasePoller({
+		cron: config.pollCron,
+		pipeline: {
+			tracker,
+			subscriptions,
+			outbox,
+			delivery,
+			catalog,
+			log: jobLog,
+			announceMaxAgeMs: config.announceMaxAgeMs,
+		},
+	});
 	const catalogRefresh = scheduleCatalogRefresh({
 		cron: config.catalogCron,
 		catalog,
 		portal,
-		log: log.child({ module: 'jobs' }),
+		log: jobLog,
+		// The refreshed catalog doubles as reconciliation for releases the poller's paging missed.
+		onRefreshed: () => {
+			releasePoller.requestReconcile();
+		},
 	});
 	const initialRefresh = catalogRefresh.run();
 
@@ -116,15 +152,28 @@ export async function startBot(
 		client,
 		context,
 		store,
-		jobs: { catalogRefresh },
+		tracker,
+		jobs: { catalogRefresh, releasePoller },
 		initialRefresh,
 		async stop() {
 			if (stopped) return;
 			stopped = true;
-			await catalogRefresh.stop();
+			await Promise.all([catalogRefresh.stop(), releasePoller.stop()]);
 			await client.destroy();
 			await store.disconnect();
 			log.info('stopped');
 		},
 	};
+}
+
+/** A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go. */
+async function forget(context: BotContext, scope: 'channel' | 'guild', id: string): Promise<void> {
+	try {
+		const removed =
+			scope === 'channel' ? await context.subscriptions.removeChannel(id) : await context.subscriptions.removeGuild(id);
+		for (const subscription of removed) await context.outbox.dropSubscription(subscription.id);
+		if (removed.length > 0) context.log.info({ scope, id, removed: removed.length }, 'subscriptions removed');
+	} catch (error) {
+		context.log.error({ err: error, scope, id }, 'removing subscriptions failed');
+	}
 }

@@ -7,7 +7,10 @@ import type {
 import type { Logger } from '../log.js';
 import type { PortalLinks } from '../render/links.js';
 import type { Catalog } from '../services/catalog.js';
+import type { Outbox } from '../services/outbox.js';
 import type { PortalClient } from '../services/portalClient.js';
+import type { SubscriptionStore } from '../services/subscriptions.js';
+import type { Delivery } from './delivery.js';
 
 /** What every handler receives: the services it may call. Passed in, never imported as singletons. */
 export interface BotContext {
@@ -15,6 +18,9 @@ export interface BotContext {
 	catalog: Catalog;
 	links: PortalLinks;
 	log: Logger;
+	subscriptions: SubscriptionStore;
+	outbox: Outbox;
+	delivery: Delivery;
 }
 
 /**

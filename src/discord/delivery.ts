@@ -120,11 +120,6 @@ export class Delivery {
 		entries: OutboxEntry[],
 		result: DeliveryResult,
 	): Promise<void> {
-		const byKey = new Map(entries.map((e) => [e.key, e]));
-		const announcements = entries.flatMap((e): Announcement[] => {
-			const a = this.#outbox.announcement(e.key);
-			return a ? [a] : [];
-		});
 		let channel;
 		try {
 			channel = await this.#client.channels.fetch(subscription.channelId);
@@ -138,26 +133,49 @@ export class Delivery {
 			return;
 		}
 		const isForum = channel.type === ChannelType.GuildForum;
-		// A forum gets one post per mod, so each mod's releases are rendered on their own.
-		const groups = isForum ? groupBy(announcements, (a) => a.mod) : [announcements];
+		// Entries tried before go out again in exactly the same message (same nonce); the rest are grouped afresh. A
+		// forum gets one post per mod, so each mod's releases are rendered on their own.
+		const groups = [
+			...groupBy(
+				entries.filter((e) => e.batch !== undefined),
+				(e) => e.batch ?? '',
+			),
+			...(isForum
+				? groupBy(
+						entries.filter((e) => e.batch === undefined),
+						(e) => this.#outbox.announcement(e.key)?.mod ?? '',
+					)
+				: [entries.filter((e) => e.batch === undefined)]),
+		].filter((group) => group.length > 0);
 		for (const group of groups) {
-			const messages = renderAnnouncementMessages(this.#links, subscription, group, {
-				digestThreshold: isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold,
+			const byKey = new Map(group.map((e) => [e.key, e]));
+			const announcements = group.flatMap((e): Announcement[] => {
+				const a = this.#outbox.announcement(e.key);
+				return a ? [a] : [];
 			});
-			for (const { payload, keys } of messages) {
+			const digestThreshold = isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold;
+			for (const { payload, keys } of renderAnnouncementMessages(this.#links, subscription, announcements, {
+				digestThreshold,
+			})) {
 				const covered = keys.flatMap((k) => byKey.get(k) ?? []);
 				if (covered.length === 0) continue;
 				try {
+					const nonce = this.#outbox.nonce(covered);
+					await this.#outbox.assignBatch(
+						covered.map((e) => e.id),
+						nonce,
+					);
+					const first = announcements.find((a) => a.key === covered[0]?.key);
 					const message = isForum
 						? await this.#postInForum(
 								channel as ForumChannel,
 								subscription,
-								group[0]?.title ?? 'Release',
-								group[0]?.mod ?? '',
+								first?.mod ?? '',
+								first?.title ?? 'Release',
 								payload,
-								covered,
+								nonce,
 							)
-						: await this.#send(channel as SendableChannels, subscription, payload, covered);
+						: await this.#send(channel as SendableChannels, subscription, payload, nonce);
 					await this.#outbox.markSent(
 						covered.map((e) => e.id),
 						message.id,
@@ -165,7 +183,7 @@ export class Delivery {
 					await this.#subscriptions.recordPost(subscription.id, new Date());
 					result.messages++;
 					result.delivered += covered.length;
-					if (channel.type === ChannelType.GuildAnnouncement) {
+					if (channel.type === ChannelType.GuildAnnouncement && message.crosspost) {
 						await message.crosspost().catch((error: unknown) => {
 							this.#log.warn({ err: error, channel: channel.id }, 'crossposting failed');
 						});
@@ -178,10 +196,10 @@ export class Delivery {
 		}
 	}
 
-	#sendOptions(subscription: Subscription, payload: MessagePayload, entries: readonly OutboxEntry[]) {
+	#sendOptions(subscription: Subscription, payload: MessagePayload, nonce: string) {
 		return {
 			...payload,
-			nonce: this.#outbox.nonce(entries),
+			nonce,
 			enforceNonce: true,
 			// Only the configured role may be pinged, whatever the text says.
 			allowedMentions: { parse: [], roles: subscription.roleId ? [subscription.roleId] : [] },
@@ -192,35 +210,37 @@ export class Delivery {
 		channel: SendableChannels,
 		subscription: Subscription,
 		payload: MessagePayload,
-		entries: readonly OutboxEntry[],
+		nonce: string,
 	): Promise<Message> {
 		if (!('send' in channel)) throw new PausedError('The channel does not take messages');
-		return channel.send(this.#sendOptions(subscription, payload, entries));
+		return channel.send(this.#sendOptions(subscription, payload, nonce));
 	}
 
-	/** Forum channels: the first release of a mod opens a post named after it; later ones go into that post. */
+	/**
+	 * Forum channels: the first release of a mod opens a post named after it; later ones go into that post. Opening a
+	 * post takes no nonce (Discord docs, "Start Thread in Forum or Media Channel"), so the post is recorded at once.
+	 */
 	async #postInForum(
 		forum: ForumChannel,
 		subscription: Subscription,
-		title: string,
 		mod: string,
+		title: string,
 		payload: MessagePayload,
-		entries: readonly OutboxEntry[],
-	): Promise<Message> {
+		nonce: string,
+	): Promise<{ id: string; crosspost?: undefined }> {
 		const threadId = subscription.forumThreads[mod];
 		if (threadId) {
 			const thread = await forum.threads.fetch(threadId).catch(() => null);
 			if (thread) {
 				if (thread.archived) await thread.setArchived(false).catch(() => undefined);
-				return thread.send(this.#sendOptions(subscription, payload, entries));
+				return { id: (await thread.send(this.#sendOptions(subscription, payload, nonce))).id };
 			}
 		}
-		const { nonce: _nonce, enforceNonce: _enforce, ...message } = this.#sendOptions(subscription, payload, entries);
+		const { nonce: _nonce, enforceNonce: _enforce, ...message } = this.#sendOptions(subscription, payload, nonce);
 		const thread = await forum.threads.create({ name: truncate(title, 100), message });
 		await this.#subscriptions.setForumThread(subscription.id, mod, thread.id);
-		const starter = await thread.fetchStarterMessage();
-		if (!starter) throw new Error('The forum post has no starter message');
-		return starter;
+		// A forum post's starter message has the thread's id.
+		return { id: thread.id };
 	}
 
 	async #pauseFor(subscription: Subscription, error: unknown, result: DeliveryResult): Promise<boolean> {

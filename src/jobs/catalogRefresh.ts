@@ -42,6 +42,8 @@ export function scheduleCatalogRefresh(options: {
 	catalog: Catalog;
 	portal: ModListSource;
 	log: Logger;
+	/** Called after each successful refresh. */
+	onRefreshed?: () => void;
 }): Job {
 	const { catalog, portal, log } = options;
 	return scheduleJob({
@@ -60,6 +62,7 @@ export function scheduleCatalogRefresh(options: {
 				},
 				'catalog refreshed',
 			);
+			options.onRefreshed?.();
 		},
 	});
 }

@@ -50,7 +50,7 @@ export function scheduleReleasePoller(options: {
 		async tick() {
 			const { tracker, catalog, log } = pipeline;
 			if (!tracker.seeded && catalog.size > 0) {
-				await tracker.seed(catalog.all());
+				await tracker.seed(catalog.all(), { at: catalog.fetchedAt });
 				log.info({ mods: catalog.size }, 'release state seeded from the catalog; nothing is announced for it');
 			}
 			if (reconcile && tracker.seeded) {
