@@ -24,7 +24,8 @@ import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.js';
 import { findSection, parseChangelog, type ChangelogSection } from './changelog.js';
 import type { ReleaseEvent } from './releaseTracker.js';
-import { SerialQueue, deleteDocuments, readDocuments, writeDocuments, type Subscription } from './subscriptions.js';
+import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
+import type { Subscription } from './subscriptions.js';
 
 /** A release as delivery renders it: a snapshot taken at detection, so posting needs no portal call. */
 export interface Announcement {

@@ -25,7 +25,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { compareVersions } from './changelog.js';
 import { PortalError, type PortalClient } from './portalClient.js';
 import type { ModDetails, ModSummary, Release } from './portalSchemas.js';
-import { SerialQueue, readDocuments, writeDocuments } from './subscriptions.js';
+import { SerialQueue, readDocuments, writeDocuments } from '../storage/documents.js';
 
 /** One release to announce. */
 export interface ReleaseEvent {

@@ -6,19 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox, announcementFromEvent, type Announcement } from '../../src/services/outbox.js';
 import { ModFullSchema, type ModDetails } from '../../src/services/portalSchemas.js';
 import type { ReleaseEvent } from '../../src/services/releaseTracker.js';
-import { StoreError, type Subscription } from '../../src/services/subscriptions.js';
+import type { Subscription } from '../../src/services/subscriptions.js';
+import { StoreError } from '../../src/storage/documents.js';
 import { openStore } from '../../src/storage/store.js';
 import { fixtureJson, fixtureText } from '../support/fixtures.js';
-
-/** A Map store whose writes can be made to fail, as a full disk would. */
-class FlakyMap extends Map<string, unknown> {
-	failWrites = false;
-
-	override set(key: string, value: unknown): this {
-		if (this.failWrites) throw new Error('SQLITE_FULL: database or disk is full');
-		return super.set(key, value);
-	}
-}
+import { FlakyMap } from '../support/flakyMap.js';
 
 function eventOf(mod: ModDetails, version: string, isNewMod = false): ReleaseEvent {
 	const release = mod.releases.find((r) => r.version === version);

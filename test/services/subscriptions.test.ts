@@ -6,29 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/services/errors.js';
 import { ModFullSchema } from '../../src/services/portalSchemas.js';
 import type { ReleaseEvent } from '../../src/services/releaseTracker.js';
-import {
-	StoreError,
-	SubscriptionStore,
-	type NewSubscription,
-	type SubscriptionTarget,
-} from '../../src/services/subscriptions.js';
+import { SubscriptionStore, type NewSubscription, type SubscriptionTarget } from '../../src/services/subscriptions.js';
+import { StoreError } from '../../src/storage/documents.js';
 import { openStore } from '../../src/storage/store.js';
-
-/** A Map store whose writes or reads can be made to fail, as a full disk or a locked database would. */
-class FlakyMap extends Map<string, unknown> {
-	failWrites = false;
-	failReads = false;
-
-	override set(key: string, value: unknown): this {
-		if (this.failWrites) throw new Error('SQLITE_FULL: database or disk is full');
-		return super.set(key, value);
-	}
-
-	getMany(keys: string[]): unknown[] {
-		if (this.failReads) throw new Error('SQLITE_BUSY: database is locked');
-		return keys.map((key) => super.get(key));
-	}
-}
+import { FlakyMap } from '../support/flakyMap.js';
 
 function input(overrides: Partial<NewSubscription> = {}): NewSubscription {
 	return {
