@@ -58,6 +58,8 @@ export function scheduleReleasePoller(options: {
 				const events = await tracker.reconcile(catalog.all(), { maxAgeMs: pipeline.announceMaxAgeMs });
 				const queued = await enqueueEvents(pipeline, events);
 				if (events.length > 0) log.info({ releases: events.length, queued }, 'reconciliation found missed releases');
+				// Sent entries are kept a while only to skip repeats; drop the old ones with the hourly reconciliation.
+				await pipeline.outbox.prune();
 			}
 			try {
 				const result = await tracker.poll();

@@ -25,6 +25,7 @@ export async function openStore(storeUrl: string): Promise<Store> {
 	const file = sqlitePath(storeUrl);
 	if (file) mkdirSync(dirname(file), { recursive: true });
 	const adapter = new KeyvSqlite({ uri: file ? `sqlite://${file}` : 'sqlite://:memory:', busyTimeout: 10_000 });
+	// A failed read must never look like "nothing stored": keyv otherwise turns adapter errors into undefined.
 	const store = new Keyv({ store: adapter, namespace: 'bot', throwOnErrors: true });
 	// Opening is lazy: touch the database now so a bad path fails at start-up, not at the first command.
 	await store.get('__open__');

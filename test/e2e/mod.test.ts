@@ -50,7 +50,8 @@ describe('the bot started through the composition root', () => {
 				r.method === 'PUT' &&
 				r.path === `/applications/${h.discord.applicationId}/guilds/${h.discord.guildId}/commands`,
 		);
-		const body = put.json<{ name: string; options?: { name: string }[]; default_member_permissions?: string | null }[]>();
+		const body =
+			put.json<{ name: string; options?: { name: string }[]; default_member_permissions?: string | null }[]>();
 		expect(body.map((c) => c.name)).toEqual(['mod', 'subscribe', 'unsubscribe', 'subscriptions']);
 		expect(body[0]?.options?.map((o) => o.name)).toEqual(['search', 'info', 'changelog']);
 		// Subscription commands are for members with Manage Channels (1 << 4) by default.

@@ -244,6 +244,17 @@ describe('release announcements end to end', () => {
 		expect(bot.context.outbox.stats().pending).toBe(0);
 	});
 
+	it('announces recent releases found by the catalog refresh reconciliation and records old ones silently', async () => {
+		const { announcement } = h.discord.channels;
+		const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
+		h.portal.addRelease('bobwarfare', { version: '0.16.4', factorio_version: '0.16', released_at: hoursAgo(72) });
+		h.portal.addRelease('bobwarfare', { version: '0.16.5', factorio_version: '0.16', released_at: hoursAgo(2) });
+		await bot.jobs.catalogRefresh.run();
+		await tick();
+		expect(titles(announcement).filter((t) => t.startsWith("Bob's Warfare"))).toEqual(["Bob's Warfare 0.16.5"]);
+		expect(bot.tracker.known('bobwarfare')).toBe('0.16.5');
+	});
+
 	it('sends one digest instead of a flood when a channel gets more than DIGEST_THRESHOLD releases', async () => {
 		const thread = h.discord.channels.thread;
 		await command('subscribe', 'all', { channel: thread, changelog: 'none' });
