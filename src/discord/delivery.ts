@@ -196,14 +196,13 @@ export class Delivery {
 		}
 	}
 
+	/** Only the configured role may be pinged, whatever the text says. */
+	#message(subscription: Subscription, payload: MessagePayload) {
+		return { ...payload, allowedMentions: { parse: [], roles: subscription.roleId ? [subscription.roleId] : [] } };
+	}
+
 	#sendOptions(subscription: Subscription, payload: MessagePayload, nonce: string) {
-		return {
-			...payload,
-			nonce,
-			enforceNonce: true,
-			// Only the configured role may be pinged, whatever the text says.
-			allowedMentions: { parse: [], roles: subscription.roleId ? [subscription.roleId] : [] },
-		};
+		return { ...this.#message(subscription, payload), nonce, enforceNonce: true };
 	}
 
 	async #send(
@@ -230,14 +229,20 @@ export class Delivery {
 	): Promise<{ id: string; crosspost?: undefined }> {
 		const threadId = subscription.forumThreads[mod];
 		if (threadId) {
-			const thread = await forum.threads.fetch(threadId).catch(() => null);
+			// Only a post that is gone gets a new one; any other failure is retried like a failed send.
+			const thread = await forum.threads.fetch(threadId).catch((error: unknown) => {
+				if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownChannel) return null;
+				throw error;
+			});
+			// Posting into an archived (not locked) post reopens it; no Manage Threads needed.
 			if (thread) {
-				if (thread.archived) await thread.setArchived(false).catch(() => undefined);
 				return { id: (await thread.send(this.#sendOptions(subscription, payload, nonce))).id };
 			}
 		}
-		const { nonce: _nonce, enforceNonce: _enforce, ...message } = this.#sendOptions(subscription, payload, nonce);
-		const thread = await forum.threads.create({ name: truncate(title, 100), message });
+		const thread = await forum.threads.create({
+			name: truncate(title, 100),
+			message: this.#message(subscription, payload),
+		});
 		await this.#subscriptions.setForumThread(subscription.id, mod, thread.id);
 		// A forum post's starter message has the thread's id.
 		return { id: thread.id };

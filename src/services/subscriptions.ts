@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
-import { SerialQueue, StoreError, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
+import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.js';
 import type { ChangelogDetail } from '../render/modEmbeds.js';

@@ -19,7 +19,7 @@ let bot: Bot;
 
 /** Messages created in a channel (a nonce repeat does not count), with their embeds typed. */
 function posts(channelId: string): { message: FakeMessage; embeds: Embed[] }[] {
-	return h.discord.createdMessages(channelId).map((message) => ({ message, embeds: message.embeds as Embed[] }));
+	return h.discord.createdMessages(channelId).map((message) => ({ message, embeds: message.embeds }));
 }
 
 function titles(channelId: string): string[] {
