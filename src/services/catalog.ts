@@ -1,0 +1,576 @@
+/**
+ * The local mod catalog: the whole portal from one `GET /api/mods?page_size=max&hide_deprecated=false` request
+ * (portal-api.md), kept in the keyv store so a restart can search at once, with full-text search
+ * ({@link ModSearchIndex}), filters, sorts, link resolution and "did you mean" suggestions.
+ *
+ * List entries carry no `created_at`/`updated_at`, so "updated" sorts by the latest release's `released_at` and
+ * "created" by the order of one extra `sort=created_at` page of 500 (the newest mods), the rest after them by
+ * latest release.
+ */
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type Keyv from 'keyv';
+import { z } from 'zod';
+import { silentLogger, type Logger } from '../log.js';
+import { modNameFromInput } from './modReference.js';
+import { factorioMinor, type ModList, type ModSummary, type Release } from './portalSchemas.js';
+import { ModSearchIndex } from './searchIndex.js';
+
+/** Order of a search: text relevance, downloads, latest release (newest first) or creation (newest first). */
+export type CatalogSort = 'relevance' | 'downloads' | 'updated' | 'created';
+
+/** Filters of a search; empty strings count as absent. */
+export interface CatalogFilters {
+	/** `major.minor` such as `2.0` (a longer version is cut to it), compared with the latest release's `factorio_version`. */
+	factorioVersion?: string;
+	/** A category name as the portal gives it (case-insensitive); `no-category` matches mods without one. */
+	category?: string;
+	/** The owner's portal user name, case-insensitive. */
+	owner?: string;
+}
+
+/** One search request of {@link Catalog.search}. */
+export interface CatalogQuery {
+	/** Free text; empty or absent lists the whole (filtered) catalog. */
+	query?: string;
+	filters?: CatalogFilters;
+	/** Default `relevance`, which is `downloads` when there is no query text. */
+	sort?: CatalogSort;
+	/** Entries to skip; default 0. */
+	offset?: number;
+	/** Entries to return; default 10. */
+	limit?: number;
+}
+
+/** One page of search results and the number of all matches. */
+export interface CatalogPage {
+	total: number;
+	mods: ModSummary[];
+}
+
+/** What a {@link Catalog.refresh} changed. */
+export interface CatalogRefreshResult {
+	/** Mods in the catalog now. */
+	count: number;
+	/** Names new since the previous catalog (every name on the first refresh), in portal order. */
+	added: string[];
+	/** Names gone since the previous catalog. */
+	removed: string[];
+	/** List entries the portal schema rejected (left out). */
+	invalid: number;
+	/** Wall time of the requests and the index rebuild, in milliseconds. */
+	durationMs: number;
+}
+
+/** Query of `GET /api/mods` as the catalog uses it; a subset of the portal client's parameters. */
+export interface CatalogListParams {
+	pageSize?: number | 'max';
+	sort?: 'name' | 'created_at' | 'updated_at';
+	sortOrder?: 'asc' | 'desc';
+	hideDeprecated?: boolean;
+}
+
+/** Where a refresh gets the mod list from: the portal client, or anything with the same `listMods`. */
+export interface ModListSource {
+	/** `GET /api/mods` (portal-api.md); throws on failure. */
+	listMods(params?: CatalogListParams): Promise<ModList>;
+}
+
+/** A refresh answer that would wipe or gut the catalog: nothing valid, or more invalid entries than valid ones. */
+export class CatalogRefreshError extends Error {
+	override readonly name = 'CatalogRefreshError';
+}
+
+/** How many of the newest mods the `sort=created_at` request asks for. */
+const CREATED_PAGE_SIZE = 500;
+const DEFAULT_LIMIT = 10;
+const DEFAULT_AUTOCOMPLETE_LIMIT = 25;
+const DEFAULT_SUGGEST_LIMIT = 3;
+const DEFAULT_OWNER_LIMIT = 25;
+const STORE_FORMAT = 1;
+/** Prefix of the stored value: gzip of the JSON, in base64 (about a quarter of the JSON's size). */
+const PACKED_PREFIX = 'gzip-base64:';
+const NON_ASCII = /[\u007f-\uffff]/g;
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * Packs the stored catalog: JSON with every non-ASCII character escaped (so the text read back is a one-byte
+ * string, half the memory of a two-byte one), gzipped off the main thread, in base64 for keyv's JSON serializer.
+ * Ten megabytes of JSON at 20,000 mods become about 2.5 MB.
+ */
+async function pack(value: unknown): Promise<string> {
+	const json = JSON.stringify(value).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	return PACKED_PREFIX + (await gzipAsync(Buffer.from(json, 'latin1'))).toString('base64');
+}
+
+/** Reverses {@link pack}; a plain JSON string is parsed as is. @throws on a corrupt value or invalid JSON. */
+async function unpack(stored: string): Promise<unknown> {
+	if (!stored.startsWith(PACKED_PREFIX)) return JSON.parse(stored) as unknown;
+	const json = await gunzipAsync(Buffer.from(stored.slice(PACKED_PREFIX.length), 'base64'));
+	return JSON.parse(json.toString('latin1')) as unknown;
+}
+
+const StoredReleaseSchema = z
+	.object({
+		version: z.string().min(1),
+		releasedAt: z.string().optional(),
+		factorioVersion: z.string().optional(),
+		dependencies: z.array(z.string()).optional(),
+		downloadUrl: z.string().optional(),
+		fileName: z.string().optional(),
+		sha1: z.string().optional(),
+		featureFlags: z.array(z.string()).default([]),
+	})
+	.transform((r): Release => ({
+		version: r.version,
+		releasedAt: r.releasedAt,
+		factorioVersion: r.factorioVersion,
+		dependencies: r.dependencies,
+		downloadUrl: r.downloadUrl,
+		fileName: r.fileName,
+		sha1: r.sha1,
+		featureFlags: r.featureFlags,
+	}));
+
+// The stored shape is the camelCase ModSummary; the explicit object makes a new ModSummary field a compile error here.
+const StoredModSchema = z
+	.object({
+		name: z.string().min(1),
+		title: z.string(),
+		owner: z.string(),
+		summary: z.string(),
+		downloadsCount: z.number(),
+		category: z.string().optional(),
+		score: z.number(),
+		thumbnail: z.string().optional(),
+		latestRelease: StoredReleaseSchema.optional(),
+		releases: z.array(StoredReleaseSchema).optional(),
+	})
+	.transform((m): ModSummary => ({
+		name: m.name,
+		title: m.title,
+		owner: m.owner,
+		summary: m.summary,
+		downloadsCount: m.downloadsCount,
+		category: m.category,
+		score: m.score,
+		thumbnail: m.thumbnail,
+		latestRelease: m.latestRelease,
+		releases: m.releases,
+	}));
+
+const StoredCatalogSchema = z.object({
+	format: z.literal(STORE_FORMAT),
+	fetchedAt: z.iso.datetime(),
+	createdOrder: z.array(z.string()),
+	mods: z.array(z.unknown()),
+});
+
+/** One immutable catalog state; a replace builds a new one and swaps it in whole. */
+interface Snapshot {
+	readonly mods: readonly ModSummary[];
+	readonly index: ModSearchIndex;
+	readonly fetchedAt: Date | undefined;
+	readonly createdOrder: readonly string[];
+	readonly byName: ReadonlyMap<string, ModSummary>;
+	readonly byLowerName: ReadonlyMap<string, ModSummary>;
+	readonly byLowerTitle: ReadonlyMap<string, ModSummary>;
+	/** Per position: factorioMinor of the latest release, lowercased category and owner. */
+	readonly minors: readonly (string | undefined)[];
+	readonly categories: readonly (string | undefined)[];
+	readonly owners: readonly string[];
+	/** Positions in each sort order, and per position its rank in that order. */
+	readonly orders: Record<Exclude<CatalogSort, 'relevance'>, readonly number[]>;
+	readonly ranks: Record<Exclude<CatalogSort, 'relevance'>, Int32Array>;
+	readonly categoryList: readonly string[];
+	readonly versionList: readonly string[];
+}
+
+function releasedMs(mod: ModSummary): number {
+	const time = mod.latestRelease?.releasedAt ? Date.parse(mod.latestRelease.releasedAt) : Number.NaN;
+	return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+}
+
+function compareVersionsDesc(a: string, b: string): number {
+	const pa = a.split('.').map(Number);
+	const pb = b.split('.').map(Number);
+	for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+		const diff = (pb[i] ?? 0) - (pa[i] ?? 0);
+		if (diff !== 0 && !Number.isNaN(diff)) return diff;
+	}
+	return b.localeCompare(a);
+}
+
+function rankOf(order: readonly number[]): Int32Array {
+	const rank = new Int32Array(order.length);
+	order.forEach((position, i) => {
+		rank[position] = i;
+	});
+	return rank;
+}
+
+/** Keeps the most downloaded mod per key. */
+function indexBest(mods: readonly ModSummary[], key: (mod: ModSummary) => string): Map<string, ModSummary> {
+	const map = new Map<string, ModSummary>();
+	for (const mod of mods) {
+		const k = key(mod);
+		const current = map.get(k);
+		if (!current || mod.downloadsCount > current.downloadsCount) map.set(k, mod);
+	}
+	return map;
+}
+
+function clampInt(value: number | undefined, fallback: number): number {
+	return value === undefined || !Number.isFinite(value) ? fallback : Math.max(0, Math.floor(value));
+}
+
+async function buildSnapshot(
+	input: readonly ModSummary[],
+	createdOrder: readonly string[],
+	fetchedAt: Date | undefined,
+): Promise<Snapshot> {
+	const byName = new Map<string, ModSummary>();
+	for (const mod of input) if (!byName.has(mod.name)) byName.set(mod.name, mod);
+	const mods = byName.size === input.length ? input : [...byName.values()];
+	const index = await ModSearchIndex.build(mods);
+
+	const position = new Map<string, number>();
+	mods.forEach((mod, i) => position.set(mod.name, i));
+	const released = mods.map(releasedMs);
+	const byReleased = (a: number, b: number) => {
+		const nameA = mods[a]?.name ?? '';
+		const nameB = mods[b]?.name ?? '';
+		return (released[b] ?? 0) - (released[a] ?? 0) || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
+	};
+	const updated = mods.map((_, i) => i).sort(byReleased);
+	const newest: number[] = [];
+	const inNewest = new Set<number>();
+	for (const name of createdOrder) {
+		const at = position.get(name);
+		if (at !== undefined && !inNewest.has(at)) {
+			inNewest.add(at);
+			newest.push(at);
+		}
+	}
+	const created = [...newest, ...updated.filter((i) => !inNewest.has(i))];
+	const downloads = index.byDownloads;
+
+	const minors = mods.map((mod) => factorioMinor(mod.latestRelease?.factorioVersion));
+	const categories = mods.map((mod) => mod.category?.toLowerCase());
+	return {
+		mods,
+		index,
+		fetchedAt,
+		createdOrder,
+		byName,
+		byLowerName: indexBest(mods, (mod) => mod.name.toLowerCase()),
+		byLowerTitle: indexBest(mods, (mod) => mod.title.toLowerCase()),
+		minors,
+		categories,
+		owners: mods.map((mod) => mod.owner.toLowerCase()),
+		orders: { downloads, updated, created },
+		ranks: { downloads: rankOf(downloads), updated: rankOf(updated), created: rankOf(created) },
+		categoryList: [...new Set(mods.flatMap((mod) => (mod.category ? [mod.category] : [])))].sort(),
+		versionList: [...new Set(minors.filter((v) => v !== undefined))].sort(compareVersionsDesc),
+	};
+}
+
+/**
+ * The catalog of every mod on the portal, searchable locally. All reads are synchronous and use the current
+ * snapshot; {@link Catalog.replace} and {@link Catalog.refresh} build a new snapshot in the background (yielding
+ * to the event loop) and swap it in, so commands keep working during a refresh.
+ */
+export class Catalog {
+	private readonly store: Keyv;
+	private readonly log: Logger;
+	private readonly storeKey: string;
+	private snapshot: Snapshot;
+	/** Replaces run one after another, so a slow older one can never overwrite a newer one. */
+	private replacing: Promise<void> = Promise.resolve();
+
+	/**
+	 * @param options.store the keyv store the catalog is persisted in: one string under `storeKey`, gzipped JSON
+	 * (about 2.5 MB at 20,000 mods).
+	 * @param options.log default: silent.
+	 * @param options.storeKey default `catalog`.
+	 */
+	constructor(options: { store: Keyv; log?: Logger; storeKey?: string }) {
+		this.store = options.store;
+		this.log = options.log ?? silentLogger();
+		this.storeKey = options.storeKey ?? 'catalog';
+		this.snapshot = {
+			mods: [],
+			index: ModSearchIndex.buildSync([]),
+			fetchedAt: undefined,
+			createdOrder: [],
+			byName: new Map(),
+			byLowerName: new Map(),
+			byLowerTitle: new Map(),
+			minors: [],
+			categories: [],
+			owners: [],
+			orders: { downloads: [], updated: [], created: [] },
+			ranks: { downloads: new Int32Array(0), updated: new Int32Array(0), created: new Int32Array(0) },
+			categoryList: [],
+			versionList: [],
+		};
+	}
+
+	/** Number of mods in the catalog. */
+	get size(): number {
+		return this.snapshot.mods.length;
+	}
+
+	/** When the portal list in the catalog was fetched; undefined before the first load or refresh. */
+	get fetchedAt(): Date | undefined {
+		return this.snapshot.fetchedAt;
+	}
+
+	/** Every mod, in the order the portal listed them. */
+	all(): readonly ModSummary[] {
+		return this.snapshot.mods;
+	}
+
+	/**
+	 * Loads the catalog stored by an earlier run and builds its index.
+	 *
+	 * @returns false when nothing is stored, or when the stored data cannot be read (logged as a warning; never
+	 * throws). Stored entries that fail validation are left out and counted in the log.
+	 */
+	async load(): Promise<boolean> {
+		let raw: unknown;
+		try {
+			raw = await this.store.get<unknown>(this.storeKey);
+		} catch (error) {
+			this.log.warn({ err: error, key: this.storeKey }, 'could not read the stored catalog');
+			return false;
+		}
+		if (raw === undefined || raw === null) return false;
+		let envelope: z.output<typeof StoredCatalogSchema>;
+		try {
+			envelope = StoredCatalogSchema.parse(typeof raw === 'string' ? await unpack(raw) : raw);
+		} catch (error) {
+			this.log.warn({ err: error, key: this.storeKey }, 'the stored catalog is unreadable; ignoring it');
+			return false;
+		}
+		raw = undefined; // let the stored string go before the index is built
+		const mods: ModSummary[] = [];
+		let invalid = 0;
+		const entries = envelope.mods;
+		for (let i = 0; i < entries.length; i++) {
+			const parsed = StoredModSchema.safeParse(entries[i]);
+			entries[i] = undefined; // the validated copy replaces the parsed entry
+			if (parsed.success) mods.push(parsed.data);
+			else invalid++;
+		}
+		if (invalid > 0)
+			this.log.warn({ invalid, key: this.storeKey }, 'stored catalog entries failed validation; left out');
+		if (mods.length === 0 && invalid > 0) return false;
+		await this.replace(mods, {
+			createdOrder: envelope.createdOrder,
+			fetchedAt: new Date(envelope.fetchedAt),
+			persist: false,
+		});
+		return true;
+	}
+
+	/**
+	 * Makes `mods` the catalog: rebuilds the index, swaps it in, and stores it (unless `persist` is false).
+	 * Duplicate names keep their first entry.
+	 *
+	 * @param options.createdOrder names of the newest mods, newest first (see {@link CatalogSort} `created`);
+	 * default: keep the previous order.
+	 * @param options.fetchedAt default: now.
+	 * A failed store write is logged as an error and does not throw: the catalog in memory is already updated and
+	 * the next refresh stores it again.
+	 */
+	async replace(
+		mods: readonly ModSummary[],
+		options: { createdOrder?: readonly string[]; fetchedAt?: Date; persist?: boolean } = {},
+	): Promise<void> {
+		const run = async () => {
+			const createdOrder = options.createdOrder ?? this.snapshot.createdOrder;
+			const snapshot = await buildSnapshot(mods, createdOrder, options.fetchedAt ?? new Date());
+			this.snapshot = snapshot;
+			if (options.persist !== false) await this.persist(snapshot);
+		};
+		const next = this.replacing.then(run, run);
+		this.replacing = next.catch(() => undefined);
+		await next;
+	}
+
+	private async persist(snapshot: Snapshot): Promise<void> {
+		try {
+			// One packed string: keyv's own serializer walks objects in JS, much slower on 10 MB than JSON.stringify.
+			const payload = await pack({
+				format: STORE_FORMAT,
+				fetchedAt: (snapshot.fetchedAt ?? new Date()).toISOString(),
+				createdOrder: snapshot.createdOrder,
+				mods: snapshot.mods,
+			});
+			const stored = await this.store.set(this.storeKey, payload);
+			if (!stored) this.log.error({ key: this.storeKey }, 'the store refused the catalog; it stays in memory only');
+		} catch (error) {
+			this.log.error({ err: error, key: this.storeKey }, 'could not store the catalog; it stays in memory only');
+		}
+	}
+
+	/**
+	 * Fetches the whole catalog (`pageSize: 'max'`, deprecated mods included) and the 500 newest mods
+	 * (`sort: 'created_at'`), then replaces the catalog. When the second request fails, the previous creation order
+	 * is kept (logged as a warning).
+	 *
+	 * @throws the source's error when the list request fails; the old catalog stays.
+	 * @throws {CatalogRefreshError} when the answer has no valid entry while the catalog has some, or more invalid
+	 * entries than valid ones (a changed portal format); the old catalog stays.
+	 */
+	async refresh(portal: ModListSource): Promise<CatalogRefreshResult> {
+		const started = performance.now();
+		const list = await portal.listMods({ pageSize: 'max', hideDeprecated: false });
+		if (list.invalid > list.mods.length || (list.mods.length === 0 && this.size > 0)) {
+			throw new CatalogRefreshError(
+				`The portal listed ${list.mods.length} valid and ${list.invalid} invalid mods; keeping the ${this.size} known.`,
+			);
+		}
+		let createdOrder: string[] | undefined;
+		try {
+			const newest = await portal.listMods({
+				sort: 'created_at',
+				sortOrder: 'desc',
+				pageSize: CREATED_PAGE_SIZE,
+				hideDeprecated: false,
+			});
+			createdOrder = newest.mods.map((mod) => mod.name);
+		} catch (error) {
+			this.log.warn({ err: error }, 'could not fetch the newest mods; keeping the previous creation order');
+		}
+		const before = this.snapshot.byName;
+		await this.replace(list.mods, { createdOrder, fetchedAt: new Date() });
+		const now = this.snapshot.byName;
+		return {
+			count: this.size,
+			added: [...now.keys()].filter((name) => !before.has(name)),
+			removed: [...before.keys()].filter((name) => !now.has(name)),
+			invalid: list.invalid,
+			durationMs: Math.round(performance.now() - started),
+		};
+	}
+
+	/** The mod with exactly this internal name (case-sensitive, as the portal's names are). */
+	get(name: string): ModSummary | undefined {
+		return this.snapshot.byName.get(name);
+	}
+
+	/**
+	 * The mod a user meant, trying in turn: the exact internal name; the name inside a pasted portal link
+	 * (`https://mods.factorio.com/mod/Squeak%20Through?from=search`, `.../mod/X/changelog`, `mods.factorio.com/mod/X`,
+	 * `/mod/X`, URL-decoded, see `modNameFromInput`); the name ignoring case; the title ignoring case. Input is
+	 * trimmed. When several mods share a name or title ignoring case, the most downloaded wins.
+	 *
+	 * @returns undefined when nothing matches exactly (see {@link Catalog.suggest} for close names).
+	 */
+	resolve(input: string): ModSummary | undefined {
+		const { byName, byLowerName, byLowerTitle } = this.snapshot;
+		const text = input.trim();
+		if (text === '') return undefined;
+		const name = modNameFromInput(text);
+		return (
+			byName.get(text) ??
+			byName.get(name) ??
+			byLowerName.get(name.toLowerCase()) ??
+			byLowerName.get(text.toLowerCase()) ??
+			byLowerTitle.get(text.toLowerCase()) ??
+			byLowerTitle.get(name.toLowerCase())
+		);
+	}
+
+	/**
+	 * Searches the catalog: full text over name, title, owner and summary (prefix, typo tolerant, camelCase and
+	 * initialisms; see {@link ModSearchIndex.match}), then filters, sort and paging.
+	 *
+	 * @returns the page at `offset` (default 0) of at most `limit` (default 10) mods, and the total of all matches.
+	 */
+	search(query: CatalogQuery): CatalogPage {
+		const snapshot = this.snapshot;
+		const offset = clampInt(query.offset, 0);
+		const limit = clampInt(query.limit, DEFAULT_LIMIT);
+		const text = query.query?.trim() ?? '';
+		const sort = query.sort ?? 'relevance';
+		const keep = this.filterOf(snapshot, query.filters);
+
+		let positions: readonly number[];
+		if (text === '') {
+			positions = snapshot.orders[sort === 'relevance' ? 'downloads' : sort];
+			if (keep) positions = positions.filter(keep);
+		} else {
+			let matched = snapshot.index.match(text, 'search');
+			if (keep) matched = matched.filter(keep);
+			if (sort !== 'relevance') {
+				const rank = snapshot.ranks[sort];
+				matched.sort((a, b) => (rank[a] ?? 0) - (rank[b] ?? 0));
+			}
+			positions = matched;
+		}
+		return {
+			total: positions.length,
+			mods: positions.slice(offset, offset + limit).flatMap((p) => snapshot.mods[p] ?? []),
+		};
+	}
+
+	private filterOf(
+		snapshot: Snapshot,
+		filters: CatalogFilters | undefined,
+	): ((position: number) => boolean) | undefined {
+		const version = factorioMinor(filters?.factorioVersion?.trim() || undefined);
+		const rawCategory = filters?.category?.trim().toLowerCase() || undefined;
+		const owner = filters?.owner?.trim().toLowerCase() || undefined;
+		if (!version && !rawCategory && !owner) return undefined;
+		const category = rawCategory === 'no-category' ? undefined : rawCategory;
+		return (position) =>
+			(!version || snapshot.minors[position] === version) &&
+			(!rawCategory || snapshot.categories[position] === category) &&
+			(!owner || snapshot.owners[position] === owner);
+	}
+
+	/**
+	 * Mods for a Discord autocomplete while typing: at most `limit` (default 25), best first. An empty query lists
+	 * the most downloaded. About 0.2 ms typically and 2 ms at p99 for 20,000 mods (bench/catalog.ts).
+	 */
+	autocomplete(query: string, limit = DEFAULT_AUTOCOMPLETE_LIMIT): ModSummary[] {
+		const { index, mods } = this.snapshot;
+		const text = query.trim();
+		const positions = text === '' ? index.byDownloads.slice(0, limit) : index.match(text, 'autocomplete', limit);
+		return positions.flatMap((p) => mods[p] ?? []);
+	}
+
+	/**
+	 * The closest mods to a name that was not found ("did you mean"), at most `limit` (default 3): names and titles
+	 * within a few typos (up to 3, by length), including names typed without their spaces or dashes. A pasted link
+	 * is reduced to its mod name first.
+	 */
+	suggest(input: string, limit = DEFAULT_SUGGEST_LIMIT): ModSummary[] {
+		const { index, mods } = this.snapshot;
+		const text = modNameFromInput(input);
+		return index.closest(text, limit).flatMap((p) => mods[p] ?? []);
+	}
+
+	/**
+	 * Owner names for autocomplete, at most `limit` (default 25): an owner equal to the query (ignoring case)
+	 * first, then owners starting with it, containing it, or within one typo of it, each group by total downloads.
+	 */
+	owners(query: string, limit = DEFAULT_OWNER_LIMIT): string[] {
+		return this.snapshot.index.owners(query, limit);
+	}
+
+	/** Categories present in the catalog, as the portal names them, sorted alphabetically. */
+	categories(): string[] {
+		return [...this.snapshot.categoryList];
+	}
+
+	/** `major.minor` Factorio versions of the latest releases present in the catalog, newest first. */
+	factorioVersions(): string[] {
+		return [...this.snapshot.versionList];
+	}
+}

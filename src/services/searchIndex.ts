@@ -1,0 +1,580 @@
+/**
+ * Full-text index over the mod catalogue: MiniSearch 7 (https://lucaong.github.io/minisearch/; BM25+ over a radix
+ * tree, prefix and Levenshtein fuzzy matching, field boosts) over names and titles; owners, initialisms and
+ * summaries in plain tables beside it (as MiniSearch fields they cost 4 to 9 MB each per 20,000 mods, as tables
+ * a fraction of that); and the ranking rules of the catalogue issue: an exact name or title first, then text relevance blended with
+ * popularity (downloads).
+ *
+ * FlexSearch 0.8 was compared with the same words and ranking rules (judged queries of
+ * test/fixtures/catalog-search-judgements.json, 20,000 synthetic mods): several times faster per query (autocomplete
+ * p99 0.24 ms against 1.5 ms), but its typo tolerance is phonetic only (`bottlneck`, `nanobtos`, `bobs logstics`
+ * find nothing; 22 of 29 judged queries right against 29), its build was slower (1.3 s against 0.7 s) and its index
+ * bigger (46 MB against 31 MB). MiniSearch meets the latency target with room to spare.
+ */
+import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
+import type { ModSummary } from './portalSchemas.js';
+
+/** What a query is for; each mode trades recall against speed differently (see {@link ModSearchIndex.match}). */
+export type SearchMode = 'search' | 'autocomplete' | 'suggest';
+
+/** Fields in MiniSearch, in the order it tokenizes them (see `termsOf`). */
+const INDEXED_FIELDS = ['name', 'title'] as const;
+type IndexedField = (typeof INDEXED_FIELDS)[number];
+const BOOST: Record<IndexedField, number> = { name: 3, title: 3 };
+
+/**
+ * Popularity blended into relevance: score × (1 + downloads)^POPULARITY, so ×2 at 100 downloads, ×4 at 10,000,
+ * ×8 at 1,000,000. Tuned on the recorded 2018 catalogue: judged queries (test/fixtures) and 913 rarely downloaded
+ * mods searched by a word only their title has (0.15 keeps 893 of them first; 0.3 only about 850).
+ */
+const POPULARITY = 0.15;
+
+/**
+ * Scores of one query word found outside MiniSearch, before popularity, on the scale of its BM25 scores (a word of
+ * a short title scores about 25 with the title boost): an owner word as a one-word field boosted 1.5 would
+ * (13 in the 2018 catalogue; half for a prefix), an initialism 17, a summary word a fraction of a title word.
+ */
+const OWNER_WORD_SCORE = 13;
+const INITIALISM_SCORE = 17;
+const SUMMARY_WORD_SCORE = 3;
+
+/** Query words shorter than this are matched as word starts from a small table, not expanded through the index. */
+const MIN_INDEX_PREFIX = 3;
+
+/** At most this many distinct words of a query count (they are tracked as bits). */
+const MAX_QUERY_WORDS = 16;
+
+/** Documents indexed per event-loop turn while building, so a rebuild never blocks commands for long. */
+const BUILD_CHUNK = 2_000;
+
+/** Words too common in summaries to help; names and titles keep every word. */
+const SUMMARY_STOP_WORDS = new Set(
+	'a an and are as at be by for from in into is it its of on or that the this to with you your will can mod mods'.split(
+		' ',
+	),
+);
+
+const ASCII = /^[\x20-\x7e]*$/;
+const DIACRITICS = /\p{M}+/gu;
+const APOSTROPHES = /['’`´]/g;
+const NON_WORD = /[^\p{L}\p{N}]+/u;
+const DIGITS = /^\p{N}+$/u;
+const STARTS_WITH_LETTER = /^\p{L}/u;
+const POSSESSIVE = /([\p{L}\p{N}]+)['’]s(?![\p{L}\p{N}])/gu;
+// camelCase, PascalCase, ACRONYMWords and digit runs: `LTNEasier` -> LTN Easier, `Factorissimo2` -> Factorissimo 2.
+const WORD_PARTS = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|\p{L}+/gu;
+// Title segments that carry their own initialism: `LTN - Logistic Train Network`, `Helmod: assistant ...`.
+const TITLE_SEGMENT = /\s+[-–—|]\s+|[:()[\]{}|]/;
+
+/** Strips diacritics and apostrophes (`Bob's` -> `Bobs`, `Émile` -> `Emile`), keeping case. */
+function normalize(text: string): string {
+	const plain = ASCII.test(text) ? text : text.normalize('NFKD').replace(DIACRITICS, '');
+	return plain.replace(APOSTROPHES, '');
+}
+
+/** The pieces of `text` between separators (spaces, `-`, `_`, punctuation), case kept. */
+function chunksOf(text: string): string[] {
+	return normalize(text)
+		.split(NON_WORD)
+		.filter((chunk) => chunk !== '');
+}
+
+function partsOf(chunk: string): string[] {
+	return chunk.match(WORD_PARTS) ?? [chunk];
+}
+
+/**
+ * `text` lowercased with every separator removed: the key that makes `squeak through`, `Squeak Through` and
+ * `squeak-through` the same, used for "exact" name and title matches.
+ */
+export function compactKey(text: string): string {
+	return chunksOf(text).join('').toLowerCase();
+}
+
+/** Terms of a name, title or owner: every chunk, its camelCase parts, and possessives without their `s`. */
+function identifierTerms(text: string): string[] {
+	const terms = new Set<string>();
+	// `Angel's` is indexed as `angels` (apostrophes dropped) and also as `angel`.
+	for (const match of text.matchAll(POSSESSIVE)) if (match[1]) terms.add(normalize(match[1]).toLowerCase());
+	for (const chunk of chunksOf(text)) {
+		terms.add(chunk.toLowerCase());
+		const parts = partsOf(chunk);
+		// Digit runs alone (`2` of `Factorissimo2`) find nothing useful; the whole chunk keeps them.
+		if (parts.length > 1) for (const part of parts) if (!DIGITS.test(part)) terms.add(part.toLowerCase());
+	}
+	return [...terms];
+}
+
+/** First letters of 3 to 4 words: two letters match far too much, and acronyms in use (LTN, RSO, FARL) are short. */
+function initialism(words: readonly string[]): string | undefined {
+	const letterWords = words.filter((word) => STARTS_WITH_LETTER.test(word));
+	if (letterWords.length < 3 || letterWords.length > 4) return undefined;
+	return letterWords.map((word) => word.charAt(0).toLowerCase()).join('');
+}
+
+/** `ltn` for `LogisticTrainNetwork` and `LTN - Logistic Train Network`, `rso` for `Resource Spawner Overhaul`. */
+function initialismTerms(mod: ModSummary): string[] {
+	const terms = new Set<string>();
+	const add = (words: string[]) => {
+		const letters = initialism(words);
+		if (letters) terms.add(letters);
+	};
+	add(chunksOf(mod.name).flatMap(partsOf));
+	add(chunksOf(mod.title));
+	const segments = mod.title.split(TITLE_SEGMENT);
+	if (segments.length > 1) for (const segment of segments) add(chunksOf(segment));
+	return [...terms];
+}
+
+function summaryTerms(text: string): string[] {
+	const terms = new Set<string>();
+	for (const chunk of chunksOf(text)) {
+		const term = chunk.toLowerCase();
+		if (term.length > 1 && !SUMMARY_STOP_WORDS.has(term)) terms.add(term);
+	}
+	return [...terms];
+}
+
+/** Query words: lowercased chunks. A camelCase word stays whole: it is a prefix of the camelCase name's own term. */
+function queryTerms(query: string): string[] {
+	return chunksOf(query).map((chunk) => chunk.toLowerCase());
+}
+
+/** Allowed typos per word: none below 4 letters (too many false friends), 1 up to 7, 2 from 8. */
+function typosFor(term: string): number {
+	if (term.length < 4) return 0;
+	return term.length < 8 ? 1 : 2;
+}
+
+/** Typos allowed when looking for "did you mean" names: 1 from 3 letters, 2 from 6, 3 from 10. */
+function generousTyposFor(term: string): number {
+	if (term.length < 3) return 0;
+	if (term.length < 6) return 1;
+	return term.length < 10 ? 2 : 3;
+}
+
+const SEARCH_OPTIONS: SearchOptions = { fields: [...INDEXED_FIELDS], prefix: true, combineWith: 'OR' };
+const SUGGEST_OPTIONS: SearchOptions = {
+	fields: ['name', 'title'],
+	prefix: true,
+	fuzzy: generousTyposFor,
+	combineWith: 'OR',
+};
+
+function insertByKey(map: Map<string, number[]>, key: string, position: number): void {
+	if (key === '') return;
+	const list = map.get(key);
+	if (list) list.push(position);
+	else map.set(key, [position]);
+}
+
+/** Positions in rank order without duplicates, up to a limit. */
+class RankedPositions {
+	readonly positions: number[] = [];
+	private readonly seen = new Set<number>();
+
+	constructor(private readonly limit: number) {}
+
+	get full(): boolean {
+		return this.positions.length >= this.limit;
+	}
+
+	add(position: number): void {
+		if (this.full || this.seen.has(position)) return;
+		this.seen.add(position);
+		this.positions.push(position);
+	}
+}
+
+interface OwnerEntry {
+	readonly owner: string;
+	readonly lower: string;
+	/** The owner's words (see identifierTerms). */
+	readonly parts: readonly string[];
+	readonly positions: number[];
+	downloads: number;
+}
+
+/** A mod matching some words of a query: its score and which words (bit i = word i). */
+interface Candidate {
+	score: number;
+	words: number;
+}
+
+/**
+ * The search index of one catalogue snapshot. Immutable once built: a refresh builds a new one and swaps it in.
+ * Results are positions in the `mods` array the index was built from.
+ */
+export class ModSearchIndex {
+	readonly mods: readonly ModSummary[];
+	/** Positions ordered by downloads, most first (ties by name): the answer to an empty autocomplete. */
+	readonly byDownloads: readonly number[];
+	private readonly engine: MiniSearch<number>;
+	private readonly popularity: Float64Array;
+	private readonly byCompactName = new Map<string, number[]>();
+	private readonly byCompactTitle = new Map<string, number[]>();
+	/** Per mod: {@link compactKey} of its name. */
+	private readonly compactNames: string[];
+	/** Per mod: ` `-prefixed words of name, title, owner and initialisms, filled while indexing (see termsOf). */
+	private readonly words: string[];
+	/** Per mod: ` `-prefixed summary words. */
+	private readonly summaries: string[];
+	/** Initialism -> positions. */
+	private readonly byInitialism = new Map<string, number[]>();
+	/** Word starts shorter than {@link MIN_INDEX_PREFIX} -> positions, by downloads (most first). */
+	private readonly byShortStart = new Map<string, Int32Array>();
+	private readonly ownerList: readonly OwnerEntry[];
+	/** Every word of every owner, sorted, and the index in ownerList of the owner each belongs to. */
+	private readonly ownerWords: readonly string[];
+	private readonly ownerWordEntries: Int32Array;
+	private pendingWords: string[] = [];
+	private pendingStarts = new Map<string, number[]>();
+
+	private constructor(mods: readonly ModSummary[]) {
+		this.mods = mods;
+		this.engine = new MiniSearch<number>({
+			fields: [...INDEXED_FIELDS],
+			idField: 'id',
+			// Documents are positions in `mods`: every field "value" is the position, and tokenize reads the mod.
+			extractField: (position) => position,
+			stringifyField: (position) => String(position),
+			tokenize: (position, field) => this.termsOf(Number(position), field as IndexedField),
+			processTerm: (term) => term,
+			searchOptions: {
+				boost: BOOST,
+				tokenize: queryTerms,
+				processTerm: (term) => term,
+				boostDocument: (position: number) => this.popularity[position] ?? 1,
+			},
+		});
+		this.popularity = new Float64Array(mods.length);
+		this.words = new Array<string>(mods.length).fill('');
+		this.compactNames = new Array<string>(mods.length).fill('');
+		this.summaries = new Array<string>(mods.length).fill('');
+		const owners = new Map<string, OwnerEntry>();
+		mods.forEach((mod, position) => {
+			this.popularity[position] = (1 + Math.max(0, mod.downloadsCount)) ** POPULARITY;
+			const compactName = compactKey(mod.name);
+			this.compactNames[position] = compactName;
+			insertByKey(this.byCompactName, compactName, position);
+			insertByKey(this.byCompactTitle, compactKey(mod.title), position);
+			const summary = summaryTerms(mod.summary);
+			if (summary.length > 0) this.summaries[position] = ' ' + summary.join(' ');
+			if (mod.owner !== '') {
+				let entry = owners.get(mod.owner);
+				if (!entry) {
+					const lower = mod.owner.toLowerCase();
+					entry = { owner: mod.owner, lower, parts: identifierTerms(mod.owner), positions: [], downloads: 0 };
+					owners.set(mod.owner, entry);
+				}
+				entry.positions.push(position);
+				entry.downloads += mod.downloadsCount;
+			}
+		});
+		this.byDownloads = mods.map((_, position) => position).sort((a, b) => this.compareDownloads(a, b));
+		this.ownerList = [...owners.values()].sort((a, b) => b.downloads - a.downloads || a.lower.localeCompare(b.lower));
+		const ownerWords = this.ownerList
+			.flatMap((entry, i) => entry.parts.map((part): [string, number] => [part, i]))
+			.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+		this.ownerWords = ownerWords.map(([part]) => part);
+		this.ownerWordEntries = Int32Array.from(ownerWords, ([, i]) => i);
+	}
+
+	/**
+	 * Builds the index of `mods` (positions are indices into that array), yielding to the event loop every
+	 * {@link BUILD_CHUNK} mods. About 1 s for 20,000 mods (bench/catalog.ts).
+	 */
+	static async build(mods: readonly ModSummary[]): Promise<ModSearchIndex> {
+		const index = new ModSearchIndex(mods);
+		await index.engine.addAllAsync(
+			mods.map((_, position) => position),
+			{ chunkSize: BUILD_CHUNK },
+		);
+		index.finishShortStarts();
+		return index;
+	}
+
+	/** Same as {@link ModSearchIndex.build} without yielding, for small catalogues and benchmarks. */
+	static buildSync(mods: readonly ModSummary[]): ModSearchIndex {
+		const index = new ModSearchIndex(mods);
+		index.engine.addAll(mods.map((_, position) => position));
+		index.finishShortStarts();
+		return index;
+	}
+
+	private termsOf(position: number, field: IndexedField): string[] {
+		const mod = this.mods[position];
+		if (!mod) return [];
+		const terms = identifierTerms(field === 'name' ? mod.name : mod.title);
+		// MiniSearch tokenizes the fields of one document in INDEXED_FIELDS order: collect, then keep flat strings.
+		this.pendingWords.push(...terms);
+		if (field === 'title') {
+			const initialisms = initialismTerms(mod);
+			for (const letters of initialisms) insertByKey(this.byInitialism, letters, position);
+			this.pendingWords.push(...identifierTerms(mod.owner), ...initialisms);
+			this.words[position] = ' ' + this.pendingWords.join(' ');
+			const starts = new Set<string>();
+			for (const word of this.pendingWords) {
+				for (let length = 1; length < MIN_INDEX_PREFIX && length <= word.length; length++) {
+					starts.add(word.slice(0, length));
+				}
+			}
+			for (const start of starts) insertByKey(this.pendingStarts, start, position);
+			this.pendingWords = [];
+		}
+		return terms;
+	}
+
+	private finishShortStarts(): void {
+		const rank = new Int32Array(this.mods.length);
+		this.byDownloads.forEach((position, i) => (rank[position] = i));
+		for (const [start, positions] of this.pendingStarts) {
+			this.byShortStart.set(
+				start,
+				Int32Array.from(positions).sort((a, b) => (rank[a] ?? 0) - (rank[b] ?? 0)),
+			);
+		}
+		this.pendingStarts = new Map();
+	}
+
+	private compareDownloads(a: number, b: number): number {
+		const modA = this.mods[a];
+		const modB = this.mods[b];
+		if (!modA || !modB) return 0;
+		return modB.downloadsCount - modA.downloadsCount || (modA.name < modB.name ? -1 : modA.name > modB.name ? 1 : 0);
+	}
+
+	/**
+	 * Positions of the mods matching `query`, best first, at most `limit`: mods whose name equals the query
+	 * (ignoring case and separators), then those whose title does, then by relevance × popularity. An empty query
+	 * matches nothing here (callers decide what "no query" lists).
+	 *
+	 * Every word must match (else any word may): by prefix in the name, title, owner or initialisms; in `search`
+	 * mode also by prefix as a summary word. Typos are tolerated (1 from 4 letters, 2 from 8) only in words that
+	 * match nothing as typed. Words of one or two letters must start a word of the name, title, owner or
+	 * initialisms; a query of only such words lists mods by downloads.
+	 * - `search`: for the search command; includes summaries.
+	 * - `autocomplete`: while typing; names, titles, owners and initialisms only.
+	 * - `suggest`: "did you mean": names and titles, more typos, any word.
+	 */
+	match(query: string, mode: SearchMode, limit = Number.POSITIVE_INFINITY): number[] {
+		const key = compactKey(query);
+		if (key === '' || limit <= 0) return [];
+		const ranked = new RankedPositions(limit);
+		const byDownloads = (a: number, b: number) => this.compareDownloads(a, b);
+		for (const position of (this.byCompactName.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
+		for (const position of (this.byCompactTitle.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
+
+		const terms = queryTerms(query);
+		const long = [...new Set(terms.filter((term) => term.length >= MIN_INDEX_PREFIX))].slice(0, MAX_QUERY_WORDS);
+		const needles = mode === 'suggest' ? [] : terms.filter((t) => t.length < MIN_INDEX_PREFIX).map((t) => ' ' + t);
+		if (long.length === 0) {
+			for (const position of this.byShortStart.get(needles[0]?.slice(1) ?? '') ?? []) {
+				if (ranked.full) break;
+				if (this.startsWords(position, needles)) ranked.add(position);
+			}
+			return ranked.positions;
+		}
+		if (mode === 'suggest') {
+			for (const result of this.engine.search(long.join(' '), SUGGEST_OPTIONS)) ranked.add(result.id as number);
+			return ranked.positions;
+		}
+		for (const position of this.rank(long, needles, mode === 'search')) {
+			if (ranked.full) break;
+			ranked.add(position);
+		}
+		return ranked.positions;
+	}
+
+	/** Scores mods for the distinct `words` (each ≥ MIN_INDEX_PREFIX letters); see {@link ModSearchIndex.match}. */
+	private rank(words: readonly string[], needles: readonly string[], withSummaries: boolean): number[] {
+		const bits = new Map(words.map((word, i) => [word, 1 << i]));
+		const every = (1 << words.length) - 1;
+		const text = words.join(' ');
+		const side = this.sideMatches(words, needles, withSummaries);
+
+		const collect = (results: SearchResult[]) => {
+			const candidates = new Map<number, Candidate>();
+			for (const result of results) {
+				const position = result.id as number;
+				if (!this.startsWords(position, needles)) continue;
+				let found = 0;
+				for (const term of result.queryTerms) found |= bits.get(term) ?? 0;
+				candidates.set(position, { score: result.score, words: found });
+			}
+			for (const [position, extra] of side) {
+				const candidate = candidates.get(position);
+				if (candidate) {
+					candidate.score += extra.score;
+					candidate.words |= extra.words;
+				} else {
+					candidates.set(position, { ...extra });
+				}
+			}
+			return candidates;
+		};
+
+		let candidates = collect(this.engine.search(text, SEARCH_OPTIONS));
+		let matched = 0;
+		for (const candidate of candidates.values()) matched |= candidate.words;
+		if (matched !== every) {
+			// Typo tolerance only for words that match nothing as typed: a word that exists is meant as typed, and
+			// the fuzzy walk of the whole term tree is the most expensive part of a query.
+			const fuzzy = (term: string) => ((matched & (bits.get(term) ?? 0)) === 0 ? typosFor(term) : 0);
+			candidates = collect(this.engine.search(text, { ...SEARCH_OPTIONS, fuzzy }));
+		}
+		const all = [...candidates].filter(([, candidate]) => candidate.words === every);
+		const chosen = all.length > 0 ? all : [...candidates];
+		return chosen.sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).map(([position]) => position);
+	}
+
+	/**
+	 * Matches outside MiniSearch, scored with popularity: owners with a word equal to (or, at half the score,
+	 * starting with) a query word, initialisms equal to a query word, and with `withSummaries` summaries with a
+	 * word starting with a query word. Only mods passing `needles` count.
+	 */
+	private sideMatches(
+		words: readonly string[],
+		needles: readonly string[],
+		withSummaries: boolean,
+	): Map<number, Candidate> {
+		const found = new Map<number, Candidate>();
+		const add = (position: number, bit: number, score: number) => {
+			if (!this.startsWords(position, needles)) return;
+			const weighted = score * (this.popularity[position] ?? 1);
+			const candidate = found.get(position);
+			if (!candidate) found.set(position, { score: weighted, words: bit });
+			else if ((candidate.words & bit) === 0) {
+				candidate.score += weighted;
+				candidate.words |= bit;
+			}
+		};
+		words.forEach((word, i) => {
+			for (const position of this.byInitialism.get(word) ?? []) add(position, 1 << i, INITIALISM_SCORE);
+		});
+		words.forEach((word, i) => {
+			const scores = new Map<OwnerEntry, number>();
+			for (let at = lowerBound(this.ownerWords, word); at < this.ownerWords.length; at++) {
+				const part = this.ownerWords[at] ?? '';
+				if (!part.startsWith(word)) break;
+				const entry = this.ownerList[this.ownerWordEntries[at] ?? -1];
+				const score = part === word ? OWNER_WORD_SCORE : OWNER_WORD_SCORE / 2;
+				if (entry && score > (scores.get(entry) ?? 0)) scores.set(entry, score);
+			}
+			for (const [entry, score] of scores) for (const position of entry.positions) add(position, 1 << i, score);
+		});
+		if (withSummaries) {
+			const starts = words.map((word) => ' ' + word);
+			this.summaries.forEach((summary, position) => {
+				if (summary === '') return;
+				for (let i = 0; i < starts.length; i++) {
+					if (summary.includes(starts[i] ?? '')) add(position, 1 << i, SUMMARY_WORD_SCORE);
+				}
+			});
+		}
+		return found;
+	}
+
+	/** Whether every one of `needles` (` `-prefixed word starts) starts a word of the name, title, owner or initialisms. */
+	private startsWords(position: number, needles: readonly string[]): boolean {
+		if (needles.length === 0) return true;
+		const words = this.words[position] ?? '';
+		for (const needle of needles) if (!words.includes(needle)) return false;
+		return true;
+	}
+
+	/**
+	 * Owner names for autocomplete, at most `limit`: owners equal to `query` (ignoring case) first, then those
+	 * starting with it, then those with a word starting with it or containing it, then those within one typo of
+	 * its start; each group ordered by the owner's total downloads. An empty query lists the owners with most
+	 * downloads.
+	 */
+	owners(query: string, limit: number): string[] {
+		const needle = query.trim().toLowerCase();
+		const exact: string[] = [];
+		const starts: string[] = [];
+		const contains: string[] = [];
+		const typo: string[] = [];
+		for (const entry of this.ownerList) {
+			if (starts.length >= limit) break;
+			if (entry.lower === needle) exact.push(entry.owner);
+			else if (entry.lower.startsWith(needle)) starts.push(entry.owner);
+			else if (entry.parts.some((part) => part.startsWith(needle)) || entry.lower.includes(needle)) {
+				contains.push(entry.owner);
+			} else if (needle.length >= 3 && typo.length < limit && startsWithinOneTypo(entry.lower, needle)) {
+				typo.push(entry.owner);
+			}
+		}
+		return [...exact, ...starts, ...contains, ...typo].slice(0, limit);
+	}
+
+	/**
+	 * The mods closest to `text` for a "did you mean" answer, at most `limit`: names within one typo of `text`
+	 * ignoring case and separators (`squeakthrogh` -> `Squeak Through`), then the {@link ModSearchIndex.match} of
+	 * mode `suggest`, then names within more typos (2 from 6 letters, 3 from 10).
+	 */
+	closest(text: string, limit: number): number[] {
+		const key = compactKey(text);
+		if (key === '' || limit <= 0) return [];
+		const max = generousTyposFor(key);
+		const near: { position: number; distance: number }[] = [];
+		this.compactNames.forEach((name, position) => {
+			if (Math.abs(name.length - key.length) > max) return;
+			const distance = editDistance(key, name, max);
+			if (distance <= max) near.push({ position, distance });
+		});
+		near.sort((a, b) => a.distance - b.distance || this.compareDownloads(a.position, b.position));
+		const ranked = new RankedPositions(limit);
+		for (const { position, distance } of near) if (distance <= 1) ranked.add(position);
+		for (const position of this.match(text, 'suggest', limit)) ranked.add(position);
+		for (const { position } of near) ranked.add(position);
+		return ranked.positions;
+	}
+}
+
+/** The first index of sorted `list` whose item is not below `item` (binary search). */
+function lowerBound(list: readonly string[], item: string): number {
+	let low = 0;
+	let high = list.length;
+	while (low < high) {
+		const middle = (low + high) >>> 1;
+		if ((list[middle] ?? '') < item) low = middle + 1;
+		else high = middle;
+	}
+	return low;
+}
+
+/** Whether `needle` is within one typo of the start of `text` (a prefix one letter shorter, as long, or longer). */
+function startsWithinOneTypo(text: string, needle: string): boolean {
+	for (let length = needle.length - 1; length <= needle.length + 1; length++) {
+		if (length <= text.length && editDistance(needle, text.slice(0, length), 1) <= 1) return true;
+	}
+	return false;
+}
+
+/**
+ * Optimal string alignment distance (Levenshtein plus swaps of neighbours) between `a` and `b`, or `max + 1` as
+ * soon as it must exceed `max`.
+ */
+export function editDistance(a: string, b: string, max: number): number {
+	if (Math.abs(a.length - b.length) > max) return max + 1;
+	let before = new Uint16Array(b.length + 1);
+	let previous = new Uint16Array(b.length + 1).map((_, j) => j);
+	let current = new Uint16Array(b.length + 1);
+	for (let i = 1; i <= a.length; i++) {
+		current[0] = i;
+		let rowMin = i;
+		for (let j = 1; j <= b.length; j++) {
+			const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+			let value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+				value = Math.min(value, (before[j - 2] ?? 0) + 1);
+			}
+			current[j] = value;
+			if (value < rowMin) rowMin = value;
+		}
+		if (rowMin > max) return max + 1;
+		[before, previous, current] = [previous, current, before];
+	}
+	return Math.min(previous[b.length] ?? max + 1, max + 1);
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Keyv from 'keyv';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/services/catalog.js';
+import { factorioMinor, ModListSchema, type ModSummary } from '../../src/services/portalSchemas.js';
+import { compactKey, editDistance } from '../../src/services/searchIndex.js';
+import { fixtureJson } from '../support/fixtures.js';
+
+interface Judgement {
+	query: string;
+	expect?: string;
+	expectAny?: string[];
+	/** The words are in the summary, which autocomplete does not search. */
+	searchOnly?: boolean;
+	why: string;
+}
+
+/** Judged queries over the recorded 2018 catalogue (the same list ranked MiniSearch against FlexSearch). */
+const judgements = (
+	JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/catalog-search-judgements.json'), 'utf8')) as {
+		queries: Judgement[];
+	}
+).queries;
+
+const accepted = (j: Judgement) => j.expectAny ?? (j.expect ? [j.expect] : []);
+const names = (mods: readonly ModSummary[]) => mods.map((m) => m.name);
+
+let catalog: Catalog;
+let mods: ModSummary[];
+
+beforeAll(async () => {
+	const list = ModListSchema.parse(fixtureJson('portal/mods-max-2018-02-18.json'));
+	mods = list.mods;
+	catalog = new Catalog({ store: new Keyv() });
+	await catalog.replace(mods, { persist: false });
+});
+
+describe('search quality on the recorded 2018 catalogue', () => {
+	it('does hold the whole recording', () => {
+		expect(catalog.size).toBe(2538);
+		expect(judgements.length).toBeGreaterThanOrEqual(15);
+	});
+
+	it.each(judgements.map((j) => [j.query, accepted(j).join(' or '), j.why, j] as const))(
+		'does rank %j first in search when it means %s (%s)',
+		(query, _expected, _why, judgement) => {
+			const page = catalog.search({ query, limit: 3 });
+			expect(accepted(judgement)).toContain(page.mods[0]?.name);
+		},
+	);
+
+	it.each(judgements.filter((j) => !j.searchOnly).map((j) => [j.query, accepted(j).join(' or '), j] as const))(
+		'does offer %j first in autocomplete when it means %s',
+		(query, _expected, judgement) => {
+			expect(accepted(judgement)).toContain(catalog.autocomplete(query, 5)[0]?.name);
+		},
+	);
+
+	it('does keep the intended mod first at every step of typing its name', () => {
+		for (const [full, expected] of [
+			['squeak through', 'Squeak Through'],
+			['logistic train network', 'LogisticTrainNetwork'],
+			['bottleneck', 'Bottleneck'],
+		] as const) {
+			for (let length = full.indexOf(' ') > 0 ? full.indexOf(' ') + 2 : 4; length <= full.length; length++) {
+				const typed = full.slice(0, length);
+				expect([typed, catalog.autocomplete(typed, 3)[0]?.name]).toEqual([typed, expected]);
+			}
+		}
+	});
+
+	it('does require every typed word to match before falling back to any word', () => {
+		const both = names(catalog.search({ query: 'logistic train', limit: 50 }).mods);
+		expect(both).toContain('LogisticTrainNetwork');
+		expect(both).not.toContain('boblogistics');
+		const fallback = catalog.search({ query: 'bottleneck qqqqzzzz' });
+		expect(fallback.mods[0]?.name).toBe('Bottleneck');
+	});
+
+	it('does suggest the right mod for names mistyped or typed without separators', () => {
+		expect(names(catalog.suggest('squeakthrogh'))[0]).toBe('Squeak Through');
+		expect(names(catalog.suggest('bobslogistic'))[0]).toBe('boblogistics');
+		expect(names(catalog.suggest('Logistic-Train-Netwrk'))[0]).toBe('LogisticTrainNetwork');
+		expect(names(catalog.suggest('evenditribution'))[0]).toBe('even-distribution');
+		expect(catalog.suggest('factorissimo', 3)).toHaveLength(3);
+	});
+
+	it('does complete owner names by prefix and typo, most downloaded first', () => {
+		expect(catalog.owners('bob', 3)[0]).toBe('Bobingabout');
+		expect(catalog.owners('nexel', 3)[0]).toBe('Nexela');
+		expect(catalog.owners('choumko', 3)).toContain('Choumiko');
+		expect(catalog.owners('arch666', 3)).toEqual(['Arch666Angel']);
+		expect(catalog.owners('angel', 5)).toContain('Arch666Angel');
+	});
+
+	it('does filter the real catalogue by Factorio version and owner', () => {
+		const page = catalog.search({ query: 'train', filters: { factorioVersion: '0.15' }, limit: 100 });
+		expect(page.total).toBeGreaterThan(0);
+		for (const mod of page.mods) expect(factorioMinor(mod.latestRelease?.factorioVersion)).toBe('0.15');
+		const mine = catalog.search({ filters: { owner: 'bobingabout' }, limit: 100 });
+		expect(mine.total).toBeGreaterThan(15);
+		for (const mod of mine.mods) expect(mod.owner).toBe('Bobingabout');
+		expect(catalog.factorioVersions().slice(0, 3)).toEqual(['0.16', '0.15', '0.14']);
+		expect(catalog.categories()).toEqual([]); // the 2018 list has no categories
+	});
+
+	it('does list newer releases first when sorted by updated', () => {
+		const page = catalog.search({ query: 'bob', sort: 'updated', limit: 20 });
+		const dates = page.mods.map((m) => m.latestRelease?.releasedAt ?? '');
+		expect(dates).toEqual([...dates].sort().reverse());
+	});
+});
+
+describe('search helpers', () => {
+	it('does make names, titles and queries comparable when they differ in case and separators', () => {
+		expect(compactKey('Squeak Through')).toBe('squeakthrough');
+		expect(compactKey('squeak-through')).toBe('squeakthrough');
+		expect(compactKey("Bob's Logistics")).toBe('bobslogistics');
+		expect(compactKey('Émile_Mod')).toBe('emilemod');
+	});
+
+	it('does count edits with swaps as one and stop above the maximum', () => {
+		expect(editDistance('nanobots', 'nanobtos', 3)).toBe(1);
+		expect(editDistance('kitten', 'sitting', 5)).toBe(3);
+		expect(editDistance('kitten', 'sitting', 2)).toBe(3);
+		expect(editDistance('', 'abc', 5)).toBe(3);
+		expect(editDistance('same', 'same', 0)).toBe(0);
+	});
+});
