@@ -1,15 +1,19 @@
 // @ts-check
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
 	{ ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
 	js.configs.recommended,
-	...tseslint.configs.strictTypeChecked,
+	tseslint.configs.strictTypeChecked,
 	{
 		languageOptions: {
-			parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+			parserOptions: {
+				projectService: { allowDefaultProject: ['eslint.config.js'] },
+				tsconfigRootDir: import.meta.dirname,
+			},
 		},
 		rules: {
 			'@typescript-eslint/switch-exhaustiveness-check': 'error',
