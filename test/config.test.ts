@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+	it('does apply every documented default when only DISCORD_TOKEN is set', () => {
+		const config = loadConfig({ DISCORD_TOKEN: 'abc' });
+		expect(config).toEqual({
+			discordToken: 'abc',
+			discordGuildId: undefined,
+			discordApiUrl: 'https://discord.com/api',
+			portalUrl: 'https://mods.factorio.com',
+			assetsUrl: 'https://assets-mod.factorio.com',
+			factorioUsername: undefined,
+			factorioToken: undefined,
+			storeUrl: 'sqlite://data/bot.sqlite',
+			catalogCron: '0 * * * *',
+			logLevel: 'info',
+			portalTimeoutMs: 10_000,
+			pollCron: '* * * * *',
+			maxSubscriptionsPerGuild: 50,
+			announceMaxAgeMs: 24 * 3600_000,
+			digestThreshold: 10,
+		});
+	});
+
+	it('does treat empty lines of a copied .env.example as unset', () => {
+		const config = loadConfig({
+			DISCORD_TOKEN: 'abc',
+			DISCORD_GUILD_ID: '',
+			FACTORIO_USERNAME: '',
+			FACTORIO_TOKEN: ' ',
+		});
+		expect(config.discordGuildId).toBeUndefined();
+		expect(config.factorioToken).toBeUndefined();
+	});
+
+	it('does name every missing or invalid setting without echoing any value', () => {
+		let error: unknown;
+		try {
+			loadConfig({
+				DISCORD_GUILD_ID: 'not-a-snowflake',
+				CATALOG_CRON: 'hourly-ish',
+				DISCORD_API_URL: 'ftp://secret-host',
+				LOG_LEVEL: 'loud',
+				ANNOUNCE_MAX_AGE: 'a while',
+			});
+		} catch (caught) {
+			error = caught;
+		}
+		expect(error).toBeInstanceOf(ConfigError);
+		const message = (error as Error).message;
+		for (const name of [
+			'DISCORD_TOKEN',
+			'DISCORD_GUILD_ID',
+			'CATALOG_CRON',
+			'DISCORD_API_URL',
+			'LOG_LEVEL',
+			'ANNOUNCE_MAX_AGE',
+		]) {
+			expect(message).toContain(name);
+		}
+		expect(message).not.toContain('secret-host');
+	});
+
+	it('does require FACTORIO_USERNAME and FACTORIO_TOKEN together, without echoing them', () => {
+		expect(() => loadConfig({ DISCORD_TOKEN: 'abc', FACTORIO_USERNAME: 'someone' })).toThrow(
+			/FACTORIO_USERNAME and FACTORIO_TOKEN must be set together/,
+		);
+		expect(() => loadConfig({ DISCORD_TOKEN: 'abc', FACTORIO_TOKEN: 'portal-secret' })).toThrow(
+			/^(?![\s\S]*portal-secret)[\s\S]*FACTORIO_TOKEN/,
+		);
+	});
+
+	it('does never put the token into the error when another setting is wrong', () => {
+		expect(() => loadConfig({ DISCORD_TOKEN: 'super-secret-token', POLL_CRON: 'nope' })).toThrow(
+			/^(?![\s\S]*super-secret-token)[\s\S]*POLL_CRON/,
+		);
+	});
+
+	it('does accept a seconds field in cron settings, durations in several units, and strips trailing slashes', () => {
+		const config = loadConfig({
+			DISCORD_TOKEN: 'abc',
+			POLL_CRON: '*/5 * * * * *',
+			ANNOUNCE_MAX_AGE: '90m',
+			FACTORIO_PORTAL_URL: 'http://127.0.0.1:8080/',
+			STORE_URL: 'sqlite:///var/lib/bot/bot.sqlite',
+		});
+		expect(config.pollCron).toBe('*/5 * * * * *');
+		expect(config.announceMaxAgeMs).toBe(90 * 60_000);
+		expect(config.portalUrl).toBe('http://127.0.0.1:8080');
+		expect(config.storeUrl).toBe('sqlite:///var/lib/bot/bot.sqlite');
+	});
+});
