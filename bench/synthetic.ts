@@ -6,21 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModListSchema, type ModSummary } from '../src/services/portalSchemas.js';
+import { CATEGORIES, ModListSchema, type ModSummary } from '../src/services/portalSchemas.js';
 
 const fixturesDir = process.env.FIXTURES_DIR ?? join(import.meta.dirname, '../../shared/fixtures');
 
 const SUFFIXES = ['Plus', 'Redux', 'Continued', 'Extended', 'Lite', 'Fixed', 'Reloaded', 'Classic', 'Ultimate', 'Mini'];
-const CATEGORIES = [
-	'content',
-	'overhaul',
-	'tweaks',
-	'utilities',
-	'scenarios',
-	'mod-packs',
-	'localizations',
-	'internal',
-];
 const VERSIONS = ['0.17', '0.18', '1.0', '1.1', '1.1', '2.0', '2.0', '2.0'];
 
 /** The recorded 2018 catalogue, parsed with the portal schema. */

@@ -23,6 +23,7 @@ import {
 	type SearchState,
 } from '../render/modEmbeds.js';
 import type { CatalogSort } from '../services/catalog.js';
+import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
 import { compareVersions } from '../services/changelog.js';
 import { UserError } from '../services/errors.js';
 import { modNameFromInput } from '../services/modReference.js';
@@ -35,17 +36,6 @@ export const SEARCH_PAGE_SIZE = 10;
 const MAX_QUERY = 60;
 /** Autocomplete must answer within Discord's 3 s; a slower portal gets no version suggestions. */
 const AUTOCOMPLETE_PORTAL_BUDGET_MS = 2000;
-
-const CATEGORIES = [
-	'content',
-	'overhaul',
-	'tweaks',
-	'utilities',
-	'scenarios',
-	'mod-packs',
-	'localizations',
-	'internal',
-] as const;
 
 const data = new SlashCommandBuilder()
 	.setName('mod')
@@ -62,18 +52,9 @@ const data = new SlashCommandBuilder()
 					.setMaxLength(MAX_QUERY),
 			)
 			.addStringOption((o) =>
-				o
-					.setName('factorio_version')
-					.setDescription('Only mods whose latest release is for this Factorio version, e.g. 2.0')
-					.setAutocomplete(true)
-					.setMaxLength(10),
+				factorioVersionOption(o, 'Only mods whose latest release is for this Factorio version, e.g. 2.0'),
 			)
-			.addStringOption((o) =>
-				o
-					.setName('category')
-					.setDescription('Only mods of this category')
-					.addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))),
-			)
+			.addStringOption(categoryOption)
 			.addStringOption((o) =>
 				o
 					.setName('sort')
@@ -85,27 +66,13 @@ const data = new SlashCommandBuilder()
 		sub
 			.setName('info')
 			.setDescription('Show a mod: releases, Factorio versions, dependencies, downloads, links')
-			.addStringOption((o) =>
-				o
-					.setName('name')
-					.setDescription('Internal name, title, or a mod portal link')
-					.setRequired(true)
-					.setAutocomplete(true)
-					.setMaxLength(300),
-			),
+			.addStringOption(modNameOption),
 	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('changelog')
 			.setDescription('Show the changelog of a mod release')
-			.addStringOption((o) =>
-				o
-					.setName('name')
-					.setDescription('Internal name, title, or a mod portal link')
-					.setRequired(true)
-					.setAutocomplete(true)
-					.setMaxLength(300),
-			)
+			.addStringOption(modNameOption)
 			.addStringOption((o) =>
 				o
 					.setName('version')
@@ -261,8 +228,7 @@ async function autocomplete(interaction: AutocompleteInteraction, context: BotCo
 			.slice(0, LIMITS.autocompleteChoices);
 		await interaction.respond(versions.map((v) => ({ name: v, value: v })));
 	} else if (focused.name === 'factorio_version') {
-		const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(typed));
-		await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+		await respondFactorioVersions(interaction, context, typed);
 	} else {
 		await interaction.respond([]);
 	}

@@ -19,8 +19,10 @@ import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import { modNameFromInput } from '../services/modReference.js';
 import { PortalError } from '../services/portalClient.js';
+import { TAGS } from '../services/portalSchemas.js';
 import type { ChangelogDetail, SubscriptionTarget } from '../services/subscriptions.js';
 import { modChoices } from './mod.js';
+import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
 
 /** Channel kinds a subscription can post into. */
 export const SUBSCRIBABLE_CHANNELS = [
@@ -31,35 +33,6 @@ export const SUBSCRIBABLE_CHANNELS = [
 	ChannelType.AnnouncementThread,
 	ChannelType.GuildForum,
 ] as const;
-
-const CATEGORIES = [
-	'content',
-	'overhaul',
-	'tweaks',
-	'utilities',
-	'scenarios',
-	'mod-packs',
-	'localizations',
-	'internal',
-];
-const TAGS = [
-	'transportation',
-	'logistics',
-	'trains',
-	'combat',
-	'armor',
-	'enemies',
-	'environment',
-	'mining',
-	'fluids',
-	'logistic-network',
-	'circuit-network',
-	'manufacturing',
-	'power',
-	'storage',
-	'blueprints',
-	'cheats',
-];
 
 function commonOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
 	return sub
@@ -88,19 +61,7 @@ const data = new SlashCommandBuilder()
 	.setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
 	.setContexts(InteractionContextType.Guild)
 	.addSubcommand((sub) =>
-		commonOptions(
-			sub
-				.setName('mod')
-				.setDescription('Every new release of one mod')
-				.addStringOption((o) =>
-					o
-						.setName('name')
-						.setDescription('Internal name, title, or a mod portal link')
-						.setRequired(true)
-						.setAutocomplete(true)
-						.setMaxLength(300),
-				),
-		),
+		commonOptions(sub.setName('mod').setDescription('Every new release of one mod').addStringOption(modNameOption)),
 	)
 	.addSubcommand((sub) =>
 		commonOptions(
@@ -122,19 +83,8 @@ const data = new SlashCommandBuilder()
 			sub
 				.setName('all')
 				.setDescription('Every release and new mod on the portal that passes the filters')
-				.addStringOption((o) =>
-					o
-						.setName('factorio_version')
-						.setDescription('Only releases for this Factorio version, e.g. 2.0')
-						.setAutocomplete(true)
-						.setMaxLength(10),
-				)
-				.addStringOption((o) =>
-					o
-						.setName('category')
-						.setDescription('Only mods of this category')
-						.addChoices(...CATEGORIES.map((c) => ({ name: c, value: c }))),
-				)
+				.addStringOption((o) => factorioVersionOption(o, 'Only releases for this Factorio version, e.g. 2.0'))
+				.addStringOption(categoryOption)
 				.addStringOption((o) =>
 					o
 						.setName('tag')
@@ -289,8 +239,7 @@ export const subscribeCommand = {
 				owners.filter((o) => o.length <= LIMITS.choiceValue).map((o) => ({ name: o, value: o })),
 			);
 		} else if (focused.name === 'factorio_version') {
-			const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(focused.value.trim()));
-			await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+			await respondFactorioVersions(interaction, context, focused.value);
 		} else {
 			await interaction.respond([]);
 		}

@@ -227,3 +227,35 @@ export function factorioMinor(version: string | undefined): string | undefined {
 	const match = /^(\d+)\.(\d+)/.exec(version.trim());
 	return match ? `${match[1]}.${match[2]}` : version.trim();
 }
+
+/** The portal's current mod categories (portal-api.md, "Categories"); older data has other names, shown as they are. */
+export const CATEGORIES = [
+	'content',
+	'overhaul',
+	'tweaks',
+	'utilities',
+	'scenarios',
+	'mod-packs',
+	'localizations',
+	'internal',
+] as const;
+
+/** The portal's current tags (portal-api.md, "Tags"). */
+export const TAGS = [
+	'transportation',
+	'logistics',
+	'trains',
+	'combat',
+	'armor',
+	'enemies',
+	'environment',
+	'mining',
+	'fluids',
+	'logistic-network',
+	'circuit-network',
+	'manufacturing',
+	'power',
+	'storage',
+	'blueprints',
+	'cheats',
+] as const;
