@@ -9,8 +9,8 @@ import {
 	type APIEmbed,
 } from 'discord.js';
 import type { Command } from '../discord/command.js';
-import { EMBED_COLOR } from '../render/modEmbeds.js';
-import { LIMITS, discordTimestamp, truncate } from '../render/limits.js';
+import { EMBED_COLOR, embedLength } from '../render/modEmbeds.js';
+import { LIMITS, chunkWithin, discordTimestamp, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import type { Subscription } from '../services/subscriptions.js';
 
@@ -74,19 +74,5 @@ export const subscriptionsCommand = {
 } satisfies Command;
 
 function chunkEmbeds(embeds: readonly APIEmbed[]): APIEmbed[][] {
-	const chunks: APIEmbed[][] = [];
-	let current: APIEmbed[] = [];
-	let size = 0;
-	for (const embed of embeds) {
-		const length = (embed.title?.length ?? 0) + (embed.description?.length ?? 0);
-		if (current.length > 0 && (size + length > LIMITS.embedTotal || current.length >= LIMITS.embedsPerMessage)) {
-			chunks.push(current);
-			current = [];
-			size = 0;
-		}
-		current.push(embed);
-		size += length;
-	}
-	if (current.length > 0) chunks.push(current);
-	return chunks;
+	return chunkWithin(embeds, embedLength, LIMITS.embedsPerMessage, LIMITS.embedTotal);
 }

@@ -7,7 +7,7 @@ import type { APIEmbed, APIEmbedField } from 'discord.js';
 import type { Announcement } from '../services/outbox.js';
 import { factorioMinor } from '../services/portalSchemas.js';
 import type { Subscription } from '../services/subscriptions.js';
-import { LIMITS, discordTimestamp, escapeMarkdown, truncate } from './limits.js';
+import { LIMITS, chunkWithin, cutAtLine, discordTimestamp, escapeMarkdown, truncate } from './limits.js';
 import { changelogUrl, modUrl, ownerUrl, thumbnailUrl, type PortalLinks } from './links.js';
 import {
 	EMBED_COLOR,
@@ -31,13 +31,6 @@ const SUMMARY_ROOM = 500;
 /** `summary` detail of a changelog that is not in the changelog.txt format: its first lines, up to this. */
 const PLAIN_SUMMARY_ROOM = 400;
 
-/** Cuts at a line end within `max` characters; a first line longer than that is truncated with `…`. */
-function cutPlain(text: string, max: number): string {
-	if (text.length <= max) return text;
-	const lineEnd = text.lastIndexOf('\n', max);
-	return lineEnd > 0 ? text.slice(0, lineEnd).trimEnd() : truncate(text, max);
-}
-
 function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDetail, room: number): string {
 	if (detail === 'none' || !a.changelog) return '';
 	const link = `[… full changelog](${changelogUrl(links, a.mod)})`;
@@ -49,7 +42,7 @@ function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDet
 		({ text, cut } = changelogMarkdown(a.changelog.section, textRoom, detail));
 	} else if (a.changelog.plain !== undefined) {
 		const plain = a.changelog.plain.trim();
-		text = cutPlain(plain, detail === 'summary' ? Math.min(textRoom, PLAIN_SUMMARY_ROOM) : textRoom);
+		text = cutAtLine(plain, detail === 'summary' ? Math.min(textRoom, PLAIN_SUMMARY_ROOM) : textRoom);
 		cut = text.length < plain.length;
 	} else {
 		return '';
@@ -134,21 +127,12 @@ function groupMessages(
 	announcements: readonly Announcement[],
 	detail: ChangelogDetail,
 ): Announcement[][] {
-	const groups: Announcement[][] = [];
-	let group: Announcement[] = [];
-	let size = 0;
-	for (const a of announcements) {
-		const smallest = embedLength(renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION }));
-		if (group.length > 0 && (group.length >= LIMITS.embedsPerMessage || size + smallest > LIMITS.embedTotal)) {
-			groups.push(group);
-			group = [];
-			size = 0;
-		}
-		group.push(a);
-		size += smallest;
-	}
-	if (group.length > 0) groups.push(group);
-	return groups;
+	return chunkWithin(
+		announcements,
+		(a) => embedLength(renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION })),
+		LIMITS.embedsPerMessage,
+		LIMITS.embedTotal,
+	);
 }
 
 function digestLine(links: PortalLinks, a: Announcement): string {

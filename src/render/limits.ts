@@ -34,6 +34,43 @@ export function truncate(text: string, max: number): string {
 	return `${cut}…`;
 }
 
+/**
+ * Cuts `text` to at most `max` characters at the end of a line, so no line is half-shown; when even the first line
+ * is longer, it is cut with `…` like {@link truncate}.
+ */
+export function cutAtLine(text: string, max: number): string {
+	if (text.length <= max) return text;
+	const lineEnd = text.lastIndexOf('\n', max);
+	return lineEnd > 0 ? text.slice(0, lineEnd).trimEnd() : truncate(text, max);
+}
+
+/**
+ * Splits `items` in order into chunks of at most `maxCount` items whose `sizeOf` adds up to at most `maxTotal`
+ * (an item larger than `maxTotal` gets a chunk of its own). For Discord's 10 embeds and 6,000 characters a message.
+ */
+export function chunkWithin<T>(
+	items: readonly T[],
+	sizeOf: (item: T) => number,
+	maxCount: number,
+	maxTotal: number,
+): T[][] {
+	const chunks: T[][] = [];
+	let chunk: T[] = [];
+	let total = 0;
+	for (const item of items) {
+		const size = sizeOf(item);
+		if (chunk.length > 0 && (chunk.length >= maxCount || total + size > maxTotal)) {
+			chunks.push(chunk);
+			chunk = [];
+			total = 0;
+		}
+		chunk.push(item);
+		total += size;
+	}
+	if (chunk.length > 0) chunks.push(chunk);
+	return chunks;
+}
+
 /** Collapses whitespace and line breaks into single spaces: for one-line summaries. */
 export function oneLine(text: string): string {
 	return text.replace(/\s+/g, ' ').trim();

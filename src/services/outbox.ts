@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.js';
 import { findSection, parseChangelog, type ChangelogSection } from './changelog.js';
 import type { ReleaseEvent } from './releaseTracker.js';
+import { cutAtLine } from '../render/limits.js';
 import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
 import type { Subscription } from './subscriptions.js';
 
@@ -88,15 +89,6 @@ const SNAPSHOT_CHANGELOG_MAX = 8_000;
 const SUMMARY_MAX = 1_000;
 const ERROR_MAX = 500;
 const DAY_MS = 86_400_000;
-
-/** Cuts at a line end within `max` characters (at `max` when the first line is longer). */
-function cutAtLine(text: string, max: number): string {
-	if (text.length <= max) return text;
-	const lineEnd = text.lastIndexOf('\n', max);
-	let cut = text.slice(0, lineEnd > 0 ? lineEnd : max);
-	if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-	return cut.trimEnd();
-}
 
 function snapshotSection(section: ChangelogSection): { section: ChangelogSection; cut: boolean } {
 	let room = SNAPSHOT_CHANGELOG_MAX;

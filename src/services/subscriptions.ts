@@ -64,14 +64,10 @@ export interface Subscription {
 }
 
 /** What {@link SubscriptionStore.add} takes. */
-export interface NewSubscription {
-	guildId: string;
-	channelId: string;
-	target: SubscriptionTarget;
-	roleId?: string;
-	changelog: ChangelogDetail;
-	createdBy: string;
-}
+export type NewSubscription = Pick<
+	Subscription,
+	'guildId' | 'channelId' | 'target' | 'roleId' | 'changelog' | 'createdBy'
+>;
 
 /** What {@link SubscriptionStore.add} did: a new subscription, or the existing one for the same channel and target. */
 export type AddStatus = 'created' | 'exists' | 'resumed' | 'updated';
