@@ -193,3 +193,32 @@ describe('the bot started through the composition root', () => {
 		expect(((await h.discord.interactionReply(id)).data as MessageData).embeds?.[0]?.title).toContain("Bob's Metals");
 	});
 });
+
+describe('with a portal account configured', () => {
+	let account: Harness;
+
+	beforeAll(async () => {
+		account = await createHarness({
+			portal: { credentials: { username: 'modder', token: 'portal-secret-token' } },
+			env: { FACTORIO_USERNAME: 'modder', FACTORIO_TOKEN: 'portal-secret-token' },
+		});
+		await account.start();
+	});
+
+	afterAll(async () => {
+		await account.close();
+	});
+
+	it('asks the portal’s own search when the local catalog finds nothing, and never shows the token', async () => {
+		// The owner edited the summary after the last catalog refresh: only the portal knows the new words yet.
+		const entry = account.portal.mods.find((m) => m.name === 'Squeak Through')!;
+		entry.summary = 'Now with zyxwvq support.';
+		const { id } = await account.discord.chatInput({ name: 'mod', subcommand: 'search', options: { query: 'zyxwvq' } });
+		const reply = await account.discord.interactionReply(id);
+		expect(JSON.stringify(reply.data)).toContain('Squeak Through');
+		expect(JSON.stringify(reply.data)).not.toContain('portal-secret-token');
+		const search = account.portal.requests.find((r) => r.method === 'POST' && r.path === '/api/search');
+		expect(search?.query.get('username')).toBe('modder');
+		expect(search?.query.get('query')).toBe('zyxwvq');
+	});
+});
