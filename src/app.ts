@@ -14,6 +14,7 @@ import { scheduleCatalogRefresh, type Job } from './jobs/catalogRefresh.js';
 import { scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
 import { Catalog } from './services/catalog.js';
+import { FeedStatus } from './services/feedStatus.js';
 import { Outbox } from './services/outbox.js';
 import { PortalClient } from './services/portalClient.js';
 import { ReleaseTracker } from './services/releaseTracker.js';
@@ -81,7 +82,8 @@ export async function startBot(
 		log: log.child({ module: 'delivery' }),
 		digestThreshold: config.digestThreshold,
 	});
-	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery };
+	const feedStatus = new FeedStatus();
+	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery, feedStatus };
 	const handleInteraction = createInteractionHandler(commands, context);
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
 	client.on(Events.ChannelDelete, (channel) => void forget(context, 'channel', channel.id));
@@ -133,6 +135,7 @@ export async function startBot(
 			catalog,
 			log: jobLog,
 			announceMaxAgeMs: config.announceMaxAgeMs,
+			status: feedStatus,
 		},
 	});
 	const catalogRefresh = scheduleCatalogRefresh({

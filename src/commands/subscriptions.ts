@@ -12,6 +12,7 @@ import type { Command } from '../discord/command.js';
 import { EMBED_COLOR, embedLength } from '../render/modEmbeds.js';
 import { LIMITS, chunkWithin, discordTimestamp, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
+import type { FeedStatus } from '../services/feedStatus.js';
 import type { Subscription } from '../services/subscriptions.js';
 
 const data = new SlashCommandBuilder()
@@ -38,6 +39,22 @@ export function subscriptionLine(describe: string, subscription: Subscription): 
 	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}`;
 }
 
+/**
+ * One line on the release feed as a whole: when the portal was last checked, or since when it fails. Admins see a
+ * silent feed explained instead of wondering.
+ */
+export function feedLine(status: FeedStatus): string {
+	if (status.failingSince) {
+		const since = discordTimestamp(status.failingSince.toISOString(), 'R') ?? 'a while';
+		return `⚠️ Release checks have been failing since ${since} (${status.lastFailure ?? 'unknown reason'}). Nothing is lost: releases are announced once the portal answers again.`;
+	}
+	if (status.lastSuccessAt)
+		return `Release feed: last checked ${discordTimestamp(status.lastSuccessAt.toISOString(), 'R') ?? ''}.`;
+	if (status.waitingForCatalog)
+		return 'Release feed: starting, waiting for the first copy of the mod list from the portal.';
+	return 'Release feed: starting.';
+}
+
 /** `/subscriptions`. */
 export const subscriptionsCommand = {
 	data,
@@ -46,7 +63,7 @@ export const subscriptionsCommand = {
 		const list = context.subscriptions.list(interaction.guildId);
 		if (list.length === 0) {
 			await interaction.reply({
-				content: 'This server has no subscriptions yet. Add one with `/subscribe`.',
+				content: `This server has no subscriptions yet. Add one with \`/subscribe\`.\n${feedLine(context.feedStatus)}`,
 				flags: MessageFlags.Ephemeral,
 			});
 			return;
@@ -67,7 +84,12 @@ export const subscriptionsCommand = {
 			embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
 		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
 		const [first, ...rest] = chunkEmbeds(embeds);
-		await interaction.reply({ embeds: first ?? [], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+		await interaction.reply({
+			content: feedLine(context.feedStatus),
+			embeds: first ?? [],
+			flags: MessageFlags.Ephemeral,
+			allowedMentions: { parse: [] },
+		});
 		for (const chunk of rest)
 			await interaction.followUp({ embeds: chunk, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 	},

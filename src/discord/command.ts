@@ -7,6 +7,7 @@ import type {
 import type { Logger } from '../log.js';
 import type { PortalLinks } from '../render/links.js';
 import type { Catalog } from '../services/catalog.js';
+import type { FeedStatus } from '../services/feedStatus.js';
 import type { Outbox } from '../services/outbox.js';
 import type { PortalClient } from '../services/portalClient.js';
 import type { SubscriptionStore } from '../services/subscriptions.js';
@@ -21,6 +22,7 @@ export interface BotContext {
 	subscriptions: SubscriptionStore;
 	outbox: Outbox;
 	delivery: Delivery;
+	feedStatus: FeedStatus;
 }
 
 /**

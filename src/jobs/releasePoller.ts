@@ -1,6 +1,8 @@
 import type { Delivery } from '../discord/delivery.js';
 import type { Logger } from '../log.js';
 import type { Catalog } from '../services/catalog.js';
+import type { FeedStatus } from '../services/feedStatus.js';
+import { PortalError } from '../services/portalClient.js';
 import { announcementFromEvent, type Outbox } from '../services/outbox.js';
 import type { ReleaseEvent, ReleaseTracker } from '../services/releaseTracker.js';
 import type { SubscriptionStore } from '../services/subscriptions.js';
@@ -16,6 +18,8 @@ export interface ReleasePipeline {
 	log: Logger;
 	/** Releases older than this (ms) found by reconciliation are recorded without a post. */
 	announceMaxAgeMs: number;
+	/** Where each tick's outcome is recorded for `/subscriptions`. */
+	status: FeedStatus;
 }
 
 /**
@@ -48,32 +52,38 @@ export function scheduleReleasePoller(options: {
 		cron: options.cron,
 		log: pipeline.log,
 		async tick() {
-			const { tracker, catalog, log } = pipeline;
-			if (!tracker.seeded && catalog.size > 0) {
-				await tracker.seed(catalog.all(), { at: catalog.fetchedAt });
-				log.info({ mods: catalog.size }, 'release state seeded from the catalog; nothing is announced for it');
-			}
-			if (reconcile && tracker.seeded) {
-				reconcile = false;
-				const events = await tracker.reconcile(catalog.all(), { maxAgeMs: pipeline.announceMaxAgeMs });
-				const queued = await enqueueEvents(pipeline, events);
-				if (events.length > 0) log.info({ releases: events.length, queued }, 'reconciliation found missed releases');
-				// Sent entries are kept a while only to skip repeats; drop the old ones with the hourly reconciliation.
-				await pipeline.outbox.prune();
-			}
+			const { tracker, catalog, log, status } = pipeline;
 			try {
+				if (!tracker.seeded) {
+					// The first catalog refresh is the seed: one whole-portal request, not two.
+					if (catalog.size === 0) {
+						status.waitingForCatalog = true;
+						log.info('waiting for the first catalog before polling for releases');
+						return;
+					}
+					await tracker.seed(catalog.all(), { at: catalog.fetchedAt });
+					log.info({ mods: catalog.size }, 'release state seeded from the catalog; nothing is announced for it');
+				}
+				if (reconcile) {
+					reconcile = false;
+					const events = await tracker.reconcile(catalog.all(), { maxAgeMs: pipeline.announceMaxAgeMs });
+					const queued = await enqueueEvents(pipeline, events);
+					if (events.length > 0) log.info({ releases: events.length, queued }, 'reconciliation found missed releases');
+					// Sent entries are kept a while only to skip repeats; drop the old ones with the hourly reconciliation.
+					await pipeline.outbox.prune();
+				}
 				const result = await tracker.poll();
 				const queued = await enqueueEvents(pipeline, result.events);
+				status.succeeded();
 				log.debug(
-					{
-						requests: result.requests,
-						pages: result.pages,
-						releases: result.events.length,
-						queued,
-						seeded: result.seeded,
-					},
+					{ requests: result.requests, pages: result.pages, releases: result.events.length, queued },
 					'poll tick',
 				);
+			} catch (error) {
+				status.failed(
+					error instanceof PortalError ? `the mod portal: ${error.kind.replace('_', ' ')}` : 'an internal error',
+				);
+				throw error;
 			} finally {
 				// Whatever the portal did, what is already queued gets delivered.
 				await pipeline.delivery.deliverDue();

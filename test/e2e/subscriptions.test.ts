@@ -214,8 +214,13 @@ describe('release announcements end to end', () => {
 			h.portal.clearFaults();
 		}
 		expect(titles(h.discord.channels.text)).not.toContain('Fully Automated Rail Layer 2.0.8');
+		const failing = await command('subscriptions', undefined, {});
+		expect(failing.content).toMatch(
+			/^⚠️ Release checks have been failing since <t:\d+:R> \(the mod portal: unavailable\)/,
+		);
 		await tick();
 		expect(titles(h.discord.channels.text).filter((t) => t === 'Fully Automated Rail Layer 2.0.8')).toHaveLength(1);
+		expect((await command('subscriptions', undefined, {})).content).toMatch(/^Release feed: last checked <t:\d+:R>\.$/);
 	});
 
 	it('neither loses nor repeats a post when the bot restarts after Discord took it but before the bot knew', async () => {
@@ -308,5 +313,12 @@ describe('release announcements end to end', () => {
 		const reply = await command('unsubscribe', undefined, { subscription: choices[0]!.value });
 		expect(reply.content).toMatch(/^Unsubscribed: author Bobingabout/);
 		expect(bot.context.subscriptions.list(h.discord.guildId).some((s) => s.target.kind === 'author')).toBe(false);
+	});
+
+	it('forgets every subscription of a server that removed the bot', async () => {
+		expect(bot.context.subscriptions.list(h.discord.guildId).length).toBeGreaterThan(0);
+		h.discord.removeGuild(h.discord.guildId);
+		await expect.poll(() => bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
+		expect(bot.context.outbox.stats().pending).toBe(0);
 	});
 });
