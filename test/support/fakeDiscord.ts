@@ -54,6 +54,11 @@ export interface RecordedRequest {
 export interface FakeGuild {
 	id?: string;
 	name?: string;
+	/**
+	 * Plain text channels (type 0, everyone may post) to add besides the standard set, e.g. for fan-out benchmarks.
+	 * Their ids are in {@link FakeGuildInfo.extraTextChannels}. Default 0. (Discord allows 500 channels a guild.)
+	 */
+	extraTextChannels?: number;
 }
 
 /** Ids of the standard channels of a fake guild. */
@@ -79,6 +84,8 @@ export interface FakeGuildInfo {
 	roles: { everyone: string; admin: string; bot: string };
 	/** Tag ids of the forum channel, by name (`release`, `update`). */
 	forumTags: Record<'release' | 'update', string>;
+	/** Ids of the extra text channels asked for with {@link FakeGuild.extraTextChannels}, in creation order. */
+	extraTextChannels: string[];
 }
 
 /** Options of {@link FakeDiscord.start}. */
@@ -1005,7 +1012,8 @@ export class FakeDiscord {
 			noAccess: snowflake(),
 		};
 		const forumTags = { release: snowflake(), update: snowflake() };
-		const info: FakeGuildInfo = { id, name, channels, roles, forumTags };
+		const extraTextChannels = Array.from({ length: spec.extraTextChannels ?? 0 }, () => snowflake());
+		const info: FakeGuildInfo = { id, name, channels, roles, forumTags, extraTextChannels };
 		const role = (roleId: string, roleName: string, permissions: bigint, position: number, extra: Json = {}) => ({
 			id: roleId,
 			name: roleName,
@@ -1113,6 +1121,7 @@ export class FakeDiscord {
 				},
 			},
 		];
+		extraTextChannels.forEach((channelId, i) => all.push(channel(channelId, `mod-updates-${i + 2}`, 0, 4 + i)));
 		for (const c of all) state.channels.set(c.id, c);
 		this.#guilds.set(id, state);
 		return info;
