@@ -147,6 +147,22 @@ export class Delivery {
 					)
 				: [entries.filter((e) => e.batch === undefined)]),
 		].filter((group) => group.length > 0);
+		const before = result.messages;
+		try {
+			await this.#deliverGroups(subscription, channel, groups, result);
+		} finally {
+			// One write per pass, not per message: the last post time is for /subscriptions.
+			if (result.messages > before) await this.#subscriptions.recordPost(subscription.id, new Date());
+		}
+	}
+
+	async #deliverGroups(
+		subscription: Subscription,
+		channel: Exclude<Awaited<ReturnType<Client['channels']['fetch']>>, null>,
+		groups: readonly OutboxEntry[][],
+		result: DeliveryResult,
+	): Promise<void> {
+		const isForum = channel.type === ChannelType.GuildForum;
 		for (const group of groups) {
 			const byKey = new Map(group.map((e) => [e.key, e]));
 			const announcements = group.flatMap((e): Announcement[] => {
@@ -168,7 +184,7 @@ export class Delivery {
 					const first = announcements.find((a) => a.key === covered[0]?.key);
 					const message = isForum
 						? await this.#postInForum(
-								channel as ForumChannel,
+								channel,
 								subscription,
 								first?.mod ?? '',
 								first?.title ?? 'Release',
@@ -180,7 +196,6 @@ export class Delivery {
 						covered.map((e) => e.id),
 						message.id,
 					);
-					await this.#subscriptions.recordPost(subscription.id, new Date());
 					result.messages++;
 					result.delivered += covered.length;
 					if (channel.type === ChannelType.GuildAnnouncement && message.crosspost) {

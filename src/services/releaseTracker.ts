@@ -237,7 +237,7 @@ export class ReleaseTracker {
 	 * again in their old order: mods not updated since keep their order and come after every updated one, so nothing
 	 * changed lies further down (one request when nothing changed, one page plus one `/full` per release in the usual
 	 * case). Otherwise it stops after the first page on which no mod's `latestRelease.version` differs from the known
-	 * one (and no mod is unknown), once an anchor was seen: page edits move mods up as releases do, and a page full of
+	 * one (and no mod is unknown), once two anchors were seen: page edits move mods up as releases do, and a page full of
 	 * edited mods must not hide a release behind it. Without anchors (the first poll after start or seed) that last
 	 * rule alone applies; reconciliation covers the rest.
 	 *
@@ -260,7 +260,9 @@ export class ReleaseTracker {
 		}
 		this.#pending = new Map();
 		const anchors = this.#anchors;
-		let reachedKnown = anchors === undefined;
+		// One anchor alone proves nothing (it may just have been edited again); two seen mean the pages reached mods
+		// that were already near the top last time.
+		let anchorsSeen = 0;
 		const seen = new Set<string>();
 		const read: string[] = [];
 		const groups: ReleaseEvent[][] = [];
@@ -291,7 +293,7 @@ export class ReleaseTracker {
 				if (seen.has(mod.name)) continue;
 				seen.add(mod.name);
 				read.push(mod.name);
-				if (anchors?.has(mod.name)) reachedKnown = true;
+				if (anchors?.has(mod.name)) anchorsSeen++;
 				const verdict = this.#verdict(mod);
 				if (verdict.kind === 'same') continue;
 				changed = true;
@@ -306,7 +308,12 @@ export class ReleaseTracker {
 			const lastPage =
 				list.mods.length + list.invalid < this.#pageSize ||
 				(list.pagination !== undefined && page >= list.pagination.pageCount);
-			if (lastPage || (anchors !== undefined && anchorsInOrder(read, anchors)) || (!changed && reachedKnown)) break;
+			if (
+				lastPage ||
+				(anchors !== undefined && anchorsInOrder(read, anchors)) ||
+				(!changed && (anchors === undefined || anchorsSeen >= 2))
+			)
+				break;
 		}
 		this.#pendingAnchors = firstPage;
 		return { events: ordered(groups), requests, seeded: false, pages };

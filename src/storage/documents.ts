@@ -9,6 +9,9 @@ export class StoreError extends Error {
 	override readonly name = 'StoreError';
 }
 
+/** Writes started at once by {@link writeDocuments}. */
+const WRITE_CHUNK = 50;
+
 /** Keys per `getMany` query: the SQLite adapter matches rows to keys in quadratic time. */
 const READ_CHUNK = 500;
 
@@ -40,8 +43,13 @@ export async function writeDocuments(
 	store: Keyv,
 	documents: readonly { key: string; value: unknown }[],
 ): Promise<void> {
-	const results = await Promise.all(documents.map(({ key, value }) => store.set(key, value)));
-	const failed = documents.filter((_, index) => results[index] !== true).map(({ key }) => key);
+	const failed: string[] = [];
+	// A bounded number of writes at once: thousands of pending SQLite statements cost memory, not speed.
+	for (let start = 0; start < documents.length; start += WRITE_CHUNK) {
+		const chunk = documents.slice(start, start + WRITE_CHUNK);
+		const results = await Promise.all(chunk.map(({ key, value }) => store.set(key, value)));
+		failed.push(...chunk.filter((_, index) => results[index] !== true).map(({ key }) => key));
+	}
 	if (failed.length > 0) throw new StoreError(`Could not write ${failed.join(', ')} to the store`);
 }
 

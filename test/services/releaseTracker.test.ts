@@ -247,6 +247,17 @@ describe('ReleaseTracker.poll', () => {
 		expect(result).toMatchObject({ pages: 2, fullFetches: 1 });
 	});
 
+	it('reads on when a single mod of the last first page was edited again above a page of edits', async () => {
+		const tracker = await seededTracker();
+		portal.addRelease('mod-05', { version: '1.0.1' });
+		for (let n = 11; n <= 20; n++) portal.touch(`mod-${n}`);
+		// mod-21 was on the last poll's first page; edited last, it now leads a page without any new version.
+		portal.touch('mod-21');
+		const result = await pollCounting(tracker);
+		expect(keys(result.events)).toEqual(['mod-05@1.0.1']);
+		expect(result.pages).toBe(2);
+	});
+
 	it('records an unknown mod whose releases are older than the seed without announcing it', async () => {
 		const tracker = new ReleaseTracker({ store: new Keyv(), portal: client, pageSize: 10 });
 		const all = (await client.listMods({ pageSize: 'max', hideDeprecated: false })).mods;
