@@ -46,6 +46,7 @@ const duration = (fallback: string) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The environment variables the bot reads (README "Settings"), validated and mapped to {@link Config}. */
 export const ConfigSchema = z
 	.object({
 		DISCORD_TOKEN: z

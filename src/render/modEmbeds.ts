@@ -308,6 +308,7 @@ export interface SearchState {
 
 /** Custom id prefix of the Previous/Next buttons and the select menu of search results. */
 export const SEARCH_PAGE_ID = 'mod:page';
+/** Custom id of the search results' select menu that opens a mod's info. */
 export const SEARCH_OPEN_ID = 'mod:open';
 
 /**

@@ -23,6 +23,7 @@ const InfoJsonSchema = z
 	})
 	.nullish();
 
+/** A release as the portal sends it (`latest_release`, `releases[]`), mapped to {@link Release}. */
 export const ReleaseSchema = z
 	.object({
 		version: z.string().min(1),
@@ -95,6 +96,7 @@ function latestOf(releases: Release[] | undefined): Release | undefined {
 	return latest;
 }
 
+/** An entry of `/api/mods` or the short `/api/mods/{name}`, mapped to {@link ModSummary}. */
 export const ModListEntrySchema = z.object(listEntryShape).transform(toModSummary);
 /** A mod as `/api/mods` lists it, or as the short `/api/mods/{name}` returns it. */
 export type ModSummary = z.output<typeof ModListEntrySchema>;
@@ -109,6 +111,7 @@ const PaginationSchema = z
 	.nullish()
 	.transform((p) => (p ? { count: p.count, page: p.page, pageCount: p.page_count, pageSize: p.page_size } : undefined));
 
+/** A page of `/api/mods`: malformed entries are skipped and counted, not fatal. */
 export const ModListSchema = z
 	.object({
 		pagination: PaginationSchema,
@@ -144,6 +147,7 @@ const TagSchema = z
 	.union([z.string(), z.object({ name: z.string() })])
 	.transform((t) => (typeof t === 'string' ? t : t.name));
 
+/** `/api/mods/{name}/full` (2019-2021 shapes with `tag`, current with `tags`), mapped to {@link ModDetails}. */
 export const ModFullSchema = z
 	.object({
 		...listEntryShape,
@@ -214,6 +218,7 @@ export const SearchResultSchema = z
 			factorioVersions: r.factorio_versions ?? [],
 		})),
 	);
+/** One result of the portal's own search. */
 export type PortalSearchResult = z.output<typeof SearchResultSchema>[number];
 
 /** The portal's 404 body, `{"message":"Mod not found"}`. */
