@@ -239,7 +239,10 @@ describe('release announcements end to end', () => {
 		await bot.stop();
 		h.discord.clearFaults();
 
+		const registrations = h.discord.requestsTo('PUT', /\/commands$/).length;
 		bot = await h.start();
+		// Unchanged commands are not uploaded again on restart.
+		expect(h.discord.requestsTo('PUT', /\/commands$/)).toHaveLength(registrations);
 		// The restarted bot finds the post pending and sends it again with the same nonce: Discord returns the first one.
 		await bot.context.delivery.deliverDue(new Date(Date.now() + 24 * 3600_000));
 		const sends = h.discord.messages(text).filter((r) => JSON.stringify(r.body).includes('2.0.9'));
