@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { FakeDiscord } from '../support/fakeDiscord.js';
 import { FakePortal, type FakePortalOptions } from '../support/fakePortal.js';
 
@@ -18,7 +18,7 @@ export interface Harness {
 	config: Config;
 	bots: Bot[];
 	/** Starts the bot through the same composition root as `npm start`, waiting for its first catalog refresh. */
-	start(extraEnv?: Record<string, string>): Promise<Bot>;
+	start(extraEnv?: Record<string, string>, log?: Logger): Promise<Bot>;
 	close(): Promise<void>;
 }
 
@@ -47,8 +47,8 @@ export async function createHarness(
 		dir,
 		config: loadConfig(env()),
 		bots: [],
-		async start(extraEnv) {
-			const bot = await startBot(loadConfig(env(extraEnv)), silentLogger());
+		async start(extraEnv, log) {
+			const bot = await startBot(loadConfig(env(extraEnv)), log ?? silentLogger());
 			harness.bots.push(bot);
 			await bot.initialRefresh;
 			return bot;

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
 import { createHarness, type Harness } from './helpers.js';
 
 interface Embed {
@@ -196,13 +198,20 @@ describe('the bot started through the composition root', () => {
 
 describe('with a portal account configured', () => {
 	let account: Harness;
+	const logLines: string[] = [];
 
 	beforeAll(async () => {
 		account = await createHarness({
 			portal: { credentials: { username: 'modder', token: 'portal-secret-token' } },
 			env: { FACTORIO_USERNAME: 'modder', FACTORIO_TOKEN: 'portal-secret-token' },
 		});
-		await account.start();
+		const sink = new Writable({
+			write(chunk: Buffer, _encoding, done) {
+				logLines.push(chunk.toString());
+				done();
+			},
+		});
+		await account.start({ LOG_LEVEL: 'trace' }, createLogger('trace', sink));
 	});
 
 	afterAll(async () => {
@@ -220,5 +229,20 @@ describe('with a portal account configured', () => {
 		const search = account.portal.requests.find((r) => r.method === 'POST' && r.path === '/api/search');
 		expect(search?.query.get('username')).toBe('modder');
 		expect(search?.query.get('query')).toBe('zyxwvq');
+	});
+
+	it('does never write the Discord token or the portal token to the log, even at trace level and on errors', async () => {
+		account.portal.fault({ kind: 'garbage', path: /\/api\/search/ });
+		const { id } = await account.discord.chatInput({
+			name: 'mod',
+			subcommand: 'search',
+			options: { query: 'qqqzzzxxv' },
+		});
+		await account.discord.interactionReply(id);
+		expect(logLines.length).toBeGreaterThan(3);
+		const all = logLines.join('');
+		expect(all).toContain('logged in to Discord');
+		expect(all).not.toContain(account.discord.token);
+		expect(all).not.toContain('portal-secret-token');
 	});
 });
