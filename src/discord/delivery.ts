@@ -88,23 +88,16 @@ export class Delivery {
 
 	async #deliver(now: Date): Promise<DeliveryResult> {
 		const result: DeliveryResult = { messages: 0, delivered: 0, retried: 0, paused: 0 };
-		const bySubscription = new Map<string, OutboxEntry[]>();
-		for (const entry of this.#outbox.due(now)) {
-			const list = bySubscription.get(entry.subscriptionId) ?? [];
-			list.push(entry);
-			bySubscription.set(entry.subscriptionId, list);
-		}
+		const bySubscription = groupBy(this.#outbox.due(now), (entry) => entry.subscriptionId);
 		await Promise.all(
-			[...bySubscription].map(([id, entries]) =>
+			bySubscription.map((entries) =>
 				this.#limit(async () => {
-					const subscription = this.#subscriptions.get(id);
-					if (!subscription) {
-						await this.#outbox.dropSubscription(id);
-						return;
-					}
-					if (subscription.health.state === 'paused') return;
+					const id = entries[0]?.subscriptionId ?? '';
 					try {
-						await this.#deliverSubscription(subscription, entries, result);
+						const subscription = this.#subscriptions.get(id);
+						if (!subscription) await this.#outbox.dropSubscription(id);
+						else if (subscription.health.state === 'active')
+							await this.#deliverSubscription(subscription, entries, result);
 					} catch (error) {
 						this.#log.error({ err: error, subscription: id }, 'delivery failed unexpectedly');
 					}
