@@ -175,6 +175,17 @@ describe('the bot started through the composition root', () => {
 		expect(embed?.description).toMatch(/\*\*\w+/);
 	});
 
+	it('suggests the chosen mod’s release versions for /mod changelog, newest first', async () => {
+		const { id } = await h.discord.autocomplete({
+			name: 'mod',
+			subcommand: 'changelog',
+			options: { name: 'Squeak Through', version: '1.' },
+			focused: 'version',
+		});
+		const choices = ((await h.discord.interactionReply(id)).data as MessageData).choices ?? [];
+		expect(choices[0]).toEqual({ name: '1.2.1', value: '1.2.1' });
+	});
+
 	it('keeps answering and says "try again" while the portal is failing', async () => {
 		h.portal.fault({ kind: '5xx' });
 		try {
