@@ -22,7 +22,7 @@
  * `globalRequestsPerSecond` / `offset` for experiments; they then build the Client directly instead of through
  * `createClient`). Or call {@link runAnnouncementsBench}.
  */
-import { spawn } from 'node:child_process';
+import { runNode } from './child.js';
 import { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -450,19 +450,7 @@ async function measureMemory(dir: string, announcementFile: string): Promise<Mem
 
 /** Runs this file again under the same loader (tsx) with `--expose-gc` and returns its stdout. */
 function runChild(args: string[]): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', SELF, ...args], {
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
-		let out = '';
-		child.stdout.setEncoding('utf8');
-		child.stdout.on('data', (chunk: string) => (out += chunk));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code === 0) resolve(out);
-			else reject(new Error(`bench child ${args.join(' ')} exited with ${code}`));
-		});
-	});
+	return runNode([...process.execArgv, '--expose-gc', SELF, ...args]);
 }
 
 function printPolling(cases: readonly PollCase[]): void {

@@ -12,7 +12,8 @@
  *
  * Run: `npx tsx bench/catalog.ts` (or `runCatalogBench()` from another script).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runNode } from './child.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -191,18 +192,8 @@ async function transpileForPlainNode(): Promise<string> {
  * stdout.
  */
 function runChild(script: string, args: string[], plain: boolean, nodeFlags: readonly string[] = []): Promise<string> {
-	return new Promise((resolvePromise, reject) => {
-		const flags = plain ? ['--expose-gc', ...nodeFlags] : [...process.execArgv, '--expose-gc'];
-		const child = spawn(process.execPath, [...flags, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-		let out = '';
-		child.stdout.setEncoding('utf8');
-		child.stdout.on('data', (chunk: string) => (out += chunk));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code === 0) resolvePromise(out);
-			else reject(new Error(`bench child ${args.join(' ')} exited with ${code}`));
-		});
-	});
+	const flags = plain ? ['--expose-gc', ...nodeFlags] : [...process.execArgv, '--expose-gc'];
+	return runNode([...flags, script, ...args]);
 }
 
 function plainNodeRssMb(): number {
