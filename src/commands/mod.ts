@@ -91,22 +91,37 @@ const data = new SlashCommandBuilder()
  * @throws {PortalError} when the portal is unavailable, rate limiting or answering garbage.
  */
 export async function findModDetails(context: BotContext, input: string): Promise<ModDetails> {
-	const known = context.catalog.resolve(input);
-	const name = known?.name ?? modNameFromInput(input);
-	if (name === '') throw new UserError('Give a mod name, title or mod portal link.');
+	const name = modNameOf(context, input);
 	try {
 		return await context.portal.getFullMod(name);
 	} catch (error) {
-		if (error instanceof PortalError && error.kind === 'not_found') throw new UserError(notFoundMessage(context, name));
-		throw error;
+		throw modNotFound(context, name, error);
 	}
 }
 
-function notFoundMessage(context: BotContext, input: string): string {
-	const closest = context.catalog.suggest(input, 3);
+/**
+ * The internal name a user meant: a catalog mod by name, title or pasted link, else the name inside the input.
+ *
+ * @throws {UserError} when the input holds no name at all.
+ */
+export function modNameOf(context: BotContext, input: string): string {
+	const name = context.catalog.resolve(input)?.name ?? modNameFromInput(input);
+	if (name === '') throw new UserError('Give a mod name, title or mod portal link.');
+	return name;
+}
+
+/**
+ * Turns the portal's `not_found` for `name` into a {@link UserError} naming the closest catalog mods; any other
+ * error is returned unchanged, for the caller to throw.
+ */
+export function modNotFound(context: BotContext, name: string, error: unknown): unknown {
+	if (!(error instanceof PortalError && error.kind === 'not_found')) return error;
+	const closest = context.catalog.suggest(name, 3);
 	const hint =
 		closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\` (${m.title})`).join(', ')}.` : '';
-	return truncate(`No mod named \`${input.replace(/`/g, "'")}\` on the mod portal.${hint}`, LIMITS.messageContent);
+	return new UserError(
+		truncate(`No mod named \`${name.replace(/`/g, "'")}\` on the mod portal.${hint}`, LIMITS.messageContent),
+	);
 }
 
 function searchPage(context: BotContext, state: SearchState) {
@@ -218,9 +233,9 @@ async function autocomplete(interaction: AutocompleteInteraction, context: BotCo
 	if (focused.name === 'name') {
 		await interaction.respond(modChoices(context, typed));
 	} else if (focused.name === 'version') {
-		const name = interaction.options.getString('name') ?? '';
-		const resolved = context.catalog.resolve(name)?.name ?? modNameFromInput(name);
-		const mod = resolved ? await withinBudget(context.portal.getFullMod(resolved)) : undefined;
+		const input = interaction.options.getString('name') ?? '';
+		const name = context.catalog.resolve(input)?.name ?? modNameFromInput(input);
+		const mod = name ? await withinBudget(context.portal.getFullMod(name)) : undefined;
 		const versions = (mod?.releases ?? [])
 			.map((r) => r.version)
 			.filter((v) => v.startsWith(typed))

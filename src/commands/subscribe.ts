@@ -17,11 +17,9 @@ import {
 import type { BotContext, Command } from '../discord/command.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import { modNameFromInput } from '../services/modReference.js';
-import { PortalError } from '../services/portalClient.js';
 import { TAGS } from '../services/portalSchemas.js';
 import type { ChangelogDetail, SubscriptionTarget } from '../services/subscriptions.js';
-import { modChoices } from './mod.js';
+import { modChoices, modNameOf, modNotFound } from './mod.js';
 import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
 
 /** Channel kinds a subscription can post into. */
@@ -131,21 +129,12 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		const input = interaction.options.getString('name', true);
 		const known = context.catalog.resolve(input);
 		if (known) return { kind: 'mod', name: known.name };
-		const name = modNameFromInput(input);
-		if (!name) throw new UserError('Give a mod name, title or mod portal link.');
+		// A mod newer than the catalog: the portal knows it.
+		const name = modNameOf(context, input);
 		try {
 			return { kind: 'mod', name: (await context.portal.getMod(name)).name };
 		} catch (error) {
-			if (error instanceof PortalError && error.kind === 'not_found') {
-				const closest = context.catalog.suggest(name, 3).map((m) => `\`${m.name}\``);
-				throw new UserError(
-					truncate(
-						`No mod named \`${name}\` on the mod portal.${closest.length ? ` Closest names: ${closest.join(', ')}.` : ''}`,
-						LIMITS.messageContent,
-					),
-				);
-			}
-			throw error;
+			throw modNotFound(context, name, error);
 		}
 	}
 	if (sub === 'author') {
