@@ -6,7 +6,7 @@ import { PortalError } from '../services/portalClient.js';
 import { announcementFromEvent, type Outbox } from '../services/outbox.js';
 import type { ReleaseEvent, ReleaseTracker } from '../services/releaseTracker.js';
 import type { SubscriptionStore } from '../services/subscriptions.js';
-import { scheduleJob, type Job } from './catalogRefresh.js';
+import { scheduleJob, type Job } from './job.js';
 
 /** The release pipeline's parts, each a service of its own. */
 export interface ReleasePipeline {

@@ -1,0 +1,36 @@
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log.js';
+
+/** A scheduled job: `run()` performs one tick now (joining a tick already under way), `stop()` ends the schedule. */
+export interface Job {
+	run(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+/**
+ * Wraps `tick` as a node-cron job on `cron` that never overlaps itself and never throws: a failing tick is logged
+ * and the next one runs as scheduled.
+ */
+export function scheduleJob(options: { name: string; cron: string; log: Logger; tick: () => Promise<void> }): Job {
+	const { name, cron, log, tick } = options;
+	let running: Promise<void> | undefined;
+	const run = (): Promise<void> => {
+		running ??= tick()
+			.catch((error: unknown) => {
+				log.warn({ job: name, err: error }, 'job tick failed');
+			})
+			.finally(() => {
+				running = undefined;
+			});
+		return running;
+	};
+	const task: ScheduledTask = createTask(cron, run, { name, noOverlap: true });
+	void task.start();
+	return {
+		run,
+		async stop() {
+			await task.destroy();
+			await running;
+		},
+	};
+}
