@@ -33,10 +33,10 @@ import { Client, Events, GatewayIntentBits, type RESTOptions } from 'discord.js'
 import { createClient } from '../src/app.js';
 import { Delivery, type DeliveryResult } from '../src/discord/delivery.js';
 import { createLogger } from '../src/log.js';
-import { announcementFromEvent, Outbox, type Announcement } from '../src/services/outbox.js';
-import { PortalClient } from '../src/services/portalClient.js';
-import { ReleaseTracker, type ReleaseEvent } from '../src/services/releaseTracker.js';
-import { SubscriptionStore, type SubscriptionTarget } from '../src/services/subscriptions.js';
+import { announcementFromEvent, Outbox, type Announcement } from '../src/services/announcements/outbox.js';
+import { PortalClient } from '../src/services/portal/client.js';
+import { ReleaseTracker, type ReleaseEvent } from '../src/services/announcements/releaseTracker.js';
+import { SubscriptionStore, type SubscriptionTarget } from '../src/services/announcements/subscriptions.js';
 import { openStore, type Store } from '../src/storage/store.js';
 import { readDocuments } from '../src/storage/documents.js';
 import { FakeDiscord } from '../test/support/fakeDiscord.js';

@@ -20,8 +20,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
-import { Catalog } from '../src/services/catalog.js';
-import { ModSearchIndex } from '../src/services/searchIndex.js';
+import { Catalog } from '../src/services/catalog/catalog.js';
+import { ModSearchIndex } from '../src/services/catalog/searchIndex.js';
 import { BENCH_QUERIES, syntheticCatalogue } from './synthetic.js';
 
 /** Figures of one catalogue size. Times in milliseconds, memory in MB (10^6 bytes). */

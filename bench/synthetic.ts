@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATEGORIES, ModListSchema, type ModSummary } from '../src/services/portalSchemas.js';
+import { CATEGORIES, ModListSchema, type ModSummary } from '../src/services/portal/schemas.js';
 
 const fixturesDir = process.env.FIXTURES_DIR ?? join(import.meta.dirname, '../../shared/fixtures');
 

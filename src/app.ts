@@ -14,12 +14,12 @@ import { scheduleCatalogRefresh } from './jobs/catalogRefresh.js';
 import type { Job } from './jobs/job.js';
 import { scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
-import { Catalog } from './services/catalog.js';
-import { FeedStatus } from './services/feedStatus.js';
-import { Outbox } from './services/outbox.js';
-import { PortalClient } from './services/portalClient.js';
-import { ReleaseTracker } from './services/releaseTracker.js';
-import { SubscriptionStore } from './services/subscriptions.js';
+import { Catalog } from './services/catalog/catalog.js';
+import { FeedStatus } from './services/announcements/feedStatus.js';
+import { Outbox } from './services/announcements/outbox.js';
+import { PortalClient } from './services/portal/client.js';
+import { ReleaseTracker } from './services/announcements/releaseTracker.js';
+import { SubscriptionStore } from './services/announcements/subscriptions.js';
 import { openStore, type Store } from './storage/store.js';
 
 /** A running bot; `stop()` ends jobs, destroys the client and closes the store. */

@@ -11,24 +11,17 @@ import {
 } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
 import { LIMITS, truncate } from '../render/limits.js';
-import {
-	SEARCH_OPEN_ID,
-	SEARCH_PAGE_ID,
-	SORT_LABELS,
-	autocompleteLabel,
-	decodeSearchState,
-	renderChangelog,
-	renderModInfo,
-	renderSearchPage,
-	type SearchState,
-} from '../render/modEmbeds.js';
-import type { CatalogSort } from '../services/catalog.js';
+import { SEARCH_OPEN_ID, SEARCH_PAGE_ID, decodeSearchState, searchPageIds } from '../discord/customIds.js';
+import { renderChangelog } from '../render/changelog.js';
+import { renderModInfo } from '../render/modInfo.js';
+import { SORT_LABELS, autocompleteLabel, renderSearchPage, type SearchState } from '../render/searchPage.js';
+import type { CatalogSort } from '../services/catalog/catalog.js';
 import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
-import { compareVersions } from '../services/changelog.js';
+import { compareVersions } from '../services/factorio/version.js';
 import { UserError } from '../services/errors.js';
-import { modNameFromInput } from '../services/modReference.js';
-import { PortalError } from '../services/portalClient.js';
-import type { ModDetails, ModSummary } from '../services/portalSchemas.js';
+import { modNameFromInput } from '../services/factorio/modReference.js';
+import { PortalError } from '../services/portal/client.js';
+import type { ModDetails, ModSummary } from '../services/portal/schemas.js';
 
 /** Results per search page (one embed, Discord's select menu holds 25). */
 export const SEARCH_PAGE_SIZE = 10;
@@ -156,7 +149,7 @@ async function executeSearch(interaction: ChatInputCommandInteraction, context: 
 			),
 		);
 	}
-	await interaction.reply(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE));
+	await interaction.reply(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE, searchPageIds(state)));
 }
 
 /** The portal's own search (needs a portal account), mapped to catalog entries; used when the catalog finds nothing. */
@@ -265,10 +258,12 @@ async function component(interaction: MessageComponentInteraction, context: BotC
 	if (state.page > pageCount) {
 		// The catalog changed since the message was sent: show the last page there is.
 		state.page = pageCount;
-		await interaction.update(renderSearchPage(context.links, state, searchPage(context, state), SEARCH_PAGE_SIZE));
+		await interaction.update(
+			renderSearchPage(context.links, state, searchPage(context, state), SEARCH_PAGE_SIZE, searchPageIds(state)),
+		);
 		return;
 	}
-	await interaction.update(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE));
+	await interaction.update(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE, searchPageIds(state)));
 }
 
 /** `/mod` with its three subcommands, its autocomplete and its search-result components. */

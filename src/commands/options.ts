@@ -5,7 +5,7 @@
 import type { AutocompleteInteraction, SlashCommandStringOption } from 'discord.js';
 import type { BotContext } from '../discord/command.js';
 import { LIMITS } from '../render/limits.js';
-import { CATEGORIES } from '../services/portalSchemas.js';
+import { CATEGORIES } from '../services/portal/schemas.js';
 
 /** `name`: a mod's internal name, title or portal link, autocompleted from the catalog. */
 export function modNameOption(option: SlashCommandStringOption): SlashCommandStringOption {

@@ -17,8 +17,8 @@ import {
 import type { BotContext, Command } from '../discord/command.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import { TAGS } from '../services/portalSchemas.js';
-import type { ChangelogDetail, SubscriptionTarget } from '../services/subscriptions.js';
+import { TAGS } from '../services/portal/schemas.js';
+import type { ChangelogDetail, SubscriptionTarget } from '../services/announcements/subscriptions.js';
 import { modChoices, modNameOf, modNotFound } from './mod.js';
 import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
 

@@ -6,14 +6,15 @@ import {
 	MessageFlags,
 	PermissionFlagsBits,
 	SlashCommandBuilder,
+	embedLength,
 	type APIEmbed,
 } from 'discord.js';
 import type { Command } from '../discord/command.js';
-import { EMBED_COLOR, embedLength } from '../render/modEmbeds.js';
+import { EMBED_COLOR } from '../render/components.js';
 import { LIMITS, chunkWithin, discordTimestamp, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import type { FeedStatus } from '../services/feedStatus.js';
-import type { Subscription } from '../services/subscriptions.js';
+import type { FeedStatus } from '../services/announcements/feedStatus.js';
+import type { Subscription } from '../services/announcements/subscriptions.js';
 
 const data = new SlashCommandBuilder()
 	.setName('subscriptions')

@@ -5,7 +5,7 @@ import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommand
 import type { BotContext, Command } from '../discord/command.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import type { Subscription } from '../services/subscriptions.js';
+import type { Subscription } from '../services/announcements/subscriptions.js';
 
 const data = new SlashCommandBuilder()
 	.setName('unsubscribe')

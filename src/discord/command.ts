@@ -5,12 +5,12 @@ import type {
 	RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Logger } from '../log.js';
-import type { PortalLinks } from '../render/links.js';
-import type { Catalog } from '../services/catalog.js';
-import type { FeedStatus } from '../services/feedStatus.js';
-import type { Outbox } from '../services/outbox.js';
-import type { PortalClient } from '../services/portalClient.js';
-import type { SubscriptionStore } from '../services/subscriptions.js';
+import type { PortalLinks } from '../services/portal/links.js';
+import type { Catalog } from '../services/catalog/catalog.js';
+import type { FeedStatus } from '../services/announcements/feedStatus.js';
+import type { Outbox } from '../services/announcements/outbox.js';
+import type { PortalClient } from '../services/portal/client.js';
+import type { SubscriptionStore } from '../services/announcements/subscriptions.js';
 import type { Delivery } from './delivery.js';
 
 /** What every handler receives: the services it may call. Passed in, never imported as singletons. */

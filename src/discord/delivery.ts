@@ -14,12 +14,12 @@ import {
 } from 'discord.js';
 import pLimit from 'p-limit';
 import type { Logger } from '../log.js';
-import type { PortalLinks } from '../render/links.js';
+import type { PortalLinks } from '../services/portal/links.js';
 import { renderAnnouncementMessages } from '../render/announcement.js';
-import type { MessagePayload } from '../render/modEmbeds.js';
+import type { MessagePayload } from '../render/components.js';
 import { LIMITS, truncate } from '../render/limits.js';
-import type { Announcement, Outbox, OutboxEntry } from '../services/outbox.js';
-import type { Subscription, SubscriptionStore } from '../services/subscriptions.js';
+import type { Announcement, Outbox, OutboxEntry } from '../services/announcements/outbox.js';
+import type { Subscription, SubscriptionStore } from '../services/announcements/subscriptions.js';
 
 /** Figures of one delivery pass. */
 export interface DeliveryResult {

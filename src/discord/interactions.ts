@@ -1,6 +1,6 @@
 import { DiscordAPIError, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../services/errors.js';
-import { PortalError } from '../services/portalClient.js';
+import { PortalError } from '../services/portal/client.js';
 import type { BotContext, Command } from './command.js';
 
 /**

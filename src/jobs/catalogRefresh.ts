@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Catalog, ModListSource } from '../services/catalog.js';
+import type { Catalog, ModListSource } from '../services/catalog/catalog.js';
 import { scheduleJob, type Job } from './job.js';
 
 /** The catalog refresh on `CATALOG_CRON`: reloads the whole mod list from the portal into the local index. */

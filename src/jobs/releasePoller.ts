@@ -1,11 +1,11 @@
 import type { Delivery } from '../discord/delivery.js';
 import type { Logger } from '../log.js';
-import type { Catalog } from '../services/catalog.js';
-import type { FeedStatus } from '../services/feedStatus.js';
-import { PortalError } from '../services/portalClient.js';
-import { announcementFromEvent, type Outbox } from '../services/outbox.js';
-import type { ReleaseEvent, ReleaseTracker } from '../services/releaseTracker.js';
-import type { SubscriptionStore } from '../services/subscriptions.js';
+import type { Catalog } from '../services/catalog/catalog.js';
+import type { FeedStatus } from '../services/announcements/feedStatus.js';
+import { PortalError } from '../services/portal/client.js';
+import { announcementFromEvent, type Outbox } from '../services/announcements/outbox.js';
+import type { ReleaseEvent, ReleaseTracker } from '../services/announcements/releaseTracker.js';
+import type { SubscriptionStore } from '../services/announcements/subscriptions.js';
 import { scheduleJob, type Job } from './job.js';
 
 /** The release pipeline's parts, each a service of its own. */

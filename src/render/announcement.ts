@@ -3,20 +3,14 @@
  * Discord's limits (10 embeds, 6,000 characters of embed text, 4,096 per description; Discord docs, "Channel
  * Resources: Embed Limits"), or one digest message when a channel gets many at once.
  */
-import type { APIEmbed, APIEmbedField } from 'discord.js';
-import type { Announcement } from '../services/outbox.js';
-import { factorioMinor } from '../services/portalSchemas.js';
-import type { Subscription } from '../services/subscriptions.js';
+import { embedLength, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { Announcement } from '../services/announcements/outbox.js';
+import { factorioMinor } from '../services/factorio/version.js';
+import type { ChangelogDetail, Subscription } from '../services/announcements/subscriptions.js';
 import { LIMITS, chunkWithin, cutAtLine, discordTimestamp, escapeMarkdown, truncate } from './limits.js';
-import { changelogUrl, modUrl, ownerUrl, thumbnailUrl, type PortalLinks } from './links.js';
-import {
-	EMBED_COLOR,
-	changelogMarkdown,
-	embedLength,
-	modLinkRow,
-	type ChangelogDetail,
-	type MessagePayload,
-} from './modEmbeds.js';
+import { changelogUrl, modUrl, ownerUrl, thumbnailUrl, type PortalLinks } from '../services/portal/links.js';
+import { changelogMarkdown } from './changelog.js';
+import { EMBED_COLOR, modLinkRow, type MessagePayload } from './components.js';
 
 /** One message to post and the announcement keys (`mod@version`) it covers, for marking the outbox. */
 export interface AnnouncementMessage {

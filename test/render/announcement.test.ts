@@ -5,9 +5,9 @@ import {
 	renderAnnouncementMessages,
 	type AnnouncementMessage,
 } from '../../src/render/announcement.js';
-import type { PortalLinks } from '../../src/render/links.js';
-import { announcementFromEvent, type Announcement } from '../../src/services/outbox.js';
-import { ModFullSchema } from '../../src/services/portalSchemas.js';
+import type { PortalLinks } from '../../src/services/portal/links.js';
+import { announcementFromEvent, type Announcement } from '../../src/services/announcements/outbox.js';
+import { ModFullSchema } from '../../src/services/portal/schemas.js';
 import { fixtureText } from '../support/fixtures.js';
 
 const links: PortalLinks = { portalUrl: 'https://mods.factorio.com', assetsUrl: 'https://assets-mod.factorio.com' };

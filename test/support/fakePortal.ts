@@ -37,7 +37,7 @@ import {
 	type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { factorioMinor } from '../../src/services/portalSchemas.js';
+import { factorioMinor } from '../../src/services/factorio/version.js';
 import { fixtureJson } from './fixtures.js';
 
 /** Options of {@link FakePortal.start}. */

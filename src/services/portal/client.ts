@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { silentLogger, type Logger } from '../log.js';
+import { silentLogger, type Logger } from '../../log.js';
 import {
 	ModFullSchema,
 	ModListEntrySchema,
@@ -22,7 +22,7 @@ import {
 	type ModList,
 	type ModSummary,
 	type PortalSearchResult,
-} from './portalSchemas.js';
+} from './schemas.js';
 
 /**
  * Why a portal call failed: `not_found` (HTTP 404), `unavailable` (5xx, timeouts and connection errors after
@@ -114,7 +114,7 @@ let packageVersion: string | undefined;
 function ownVersion(): string {
 	if (packageVersion === undefined) {
 		try {
-			const raw = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+			const raw = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
 				version?: unknown;
 			};
 			packageVersion = typeof raw.version === 'string' ? raw.version : '0.0.0';

@@ -9,6 +9,8 @@
  * entries outside categories, and falls back to the plain text when no section can be read.
  */
 
+import { compareVersions, hasVersionNumber } from './version.js';
+
 /** One category of a version section, e.g. `Bugfixes`. */
 export interface ChangelogCategory {
 	/**
@@ -189,35 +191,6 @@ export function parseChangelog(text: string): Changelog {
 	return plain.trim() === '' ? { sections } : { sections, plain };
 }
 
-function versionNumbers(version: string): number[] | undefined {
-	const match = /\d+(?:\.\d+)*/.exec(version);
-	return match ? match[0].split('.').map(Number) : undefined;
-}
-
-/**
- * Compares two versions numerically part by part (`0.18.10` > `0.18.9`, `1.0` = `1.0.0`).
- *
- * Junk is tolerated: the first run of dotted digits counts (`v1.2-beta` reads as `1.2`); a version without any
- * digit sorts below every numeric one, and two such versions compare as strings.
- *
- * @returns a negative number when `a` < `b`, 0 when equal, a positive number when `a` > `b`.
- */
-export function compareVersions(a: string, b: string): number {
-	const left = versionNumbers(a);
-	const right = versionNumbers(b);
-	if (!left || !right) {
-		if (left) return 1;
-		if (right) return -1;
-		return a < b ? -1 : a > b ? 1 : 0;
-	}
-	const length = Math.max(left.length, right.length);
-	for (let index = 0; index < length; index++) {
-		const difference = (left[index] ?? 0) - (right[index] ?? 0);
-		if (difference !== 0) return difference < 0 ? -1 : 1;
-	}
-	return 0;
-}
-
 /**
  * Finds a version's section.
  *
@@ -232,7 +205,7 @@ export function findSection(changelog: Changelog, version?: string): ChangelogSe
 		const wanted = version.trim();
 		return (
 			sections.find((section) => section.version === wanted) ??
-			sections.find((section) => compareVersions(section.version, wanted) === 0 && versionNumbers(wanted) !== undefined)
+			sections.find((section) => compareVersions(section.version, wanted) === 0 && hasVersionNumber(wanted))
 		);
 	}
 	let best: ChangelogSection | undefined;

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/services/errors.js';
-import { ModFullSchema } from '../../src/services/portalSchemas.js';
-import type { ReleaseEvent } from '../../src/services/releaseTracker.js';
-import { SubscriptionStore, type NewSubscription, type SubscriptionTarget } from '../../src/services/subscriptions.js';
-import { StoreError } from '../../src/storage/documents.js';
-import { openStore } from '../../src/storage/store.js';
-import { FlakyMap } from '../support/flakyMap.js';
+import { UserError } from '../../../src/services/errors.js';
+import { ModFullSchema } from '../../../src/services/portal/schemas.js';
+import type { ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
+import {
+	SubscriptionStore,
+	type NewSubscription,
+	type SubscriptionTarget,
+} from '../../../src/services/announcements/subscriptions.js';
+import { StoreError } from '../../../src/storage/documents.js';
+import { openStore } from '../../../src/storage/store.js';
+import { FlakyMap } from '../../support/flakyMap.js';
 
 function input(overrides: Partial<NewSubscription> = {}): NewSubscription {
 	return {

@@ -12,7 +12,7 @@
  * bigger (46 MB against 31 MB). MiniSearch meets the latency target with room to spare.
  */
 import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
-import type { ModSummary } from './portalSchemas.js';
+import type { ModSummary } from '../portal/schemas.js';
 
 /** What a query is for; each mode trades recall against speed differently (see {@link ModSearchIndex.match}). */
 export type SearchMode = 'search' | 'autocomplete' | 'suggest';

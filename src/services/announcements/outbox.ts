@@ -21,11 +21,11 @@
 import { createHash } from 'node:crypto';
 import type Keyv from 'keyv';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../log.js';
-import { findSection, parseChangelog, type ChangelogSection } from './changelog.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { findSection, parseChangelog, type ChangelogSection } from '../factorio/changelog.js';
 import type { ReleaseEvent } from './releaseTracker.js';
-import { cutAtLine } from '../render/limits.js';
-import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
+import { cutAtLine } from '../../render/limits.js';
+import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../../storage/documents.js';
 import type { Subscription } from './subscriptions.js';
 
 /** A release as delivery renders it: a snapshot taken at detection, so posting needs no portal call. */

@@ -5,8 +5,8 @@ import {
 	parseDependency,
 	type Dependency,
 	type DependencyKind,
-} from '../../src/services/dependencies.js';
-import { fixtureJson } from '../support/fixtures.js';
+} from '../../../src/services/factorio/dependencies.js';
+import { fixtureJson } from '../../support/fixtures.js';
 
 function dependenciesOf(path: string): string[] {
 	const json = fixtureJson(path) as { dependencies?: unknown };

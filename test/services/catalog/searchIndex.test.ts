@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../src/services/catalog.js';
-import { factorioMinor, ModListSchema, type ModSummary } from '../../src/services/portalSchemas.js';
-import { compactKey, editDistance } from '../../src/services/searchIndex.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { Catalog } from '../../../src/services/catalog/catalog.js';
+import { ModListSchema, type ModSummary } from '../../../src/services/portal/schemas.js';
+import { factorioMinor } from '../../../src/services/factorio/version.js';
+import { compactKey, editDistance } from '../../../src/services/catalog/searchIndex.js';
+import { fixtureJson } from '../../support/fixtures.js';
 
 interface Judgement {
 	query: string;
@@ -18,7 +19,7 @@ interface Judgement {
 
 /** Judged queries over the recorded 2018 catalogue (the same list ranked MiniSearch against FlexSearch). */
 const judgements = (
-	JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/catalog-search-judgements.json'), 'utf8')) as {
+	JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/catalog-search-judgements.json'), 'utf8')) as {
 		queries: Judgement[];
 	}
 ).queries;

@@ -224,15 +224,6 @@ export type PortalSearchResult = z.output<typeof SearchResultSchema>[number];
 /** The portal's 404 body, `{"message":"Mod not found"}`. */
 export const NotFoundBodySchema = z.object({ message: z.string() });
 
-/**
- * The `major.minor` part of a `factorio_version` (`0.17.45` -> `0.17`, `2.0` -> `2.0`); undefined when absent.
- */
-export function factorioMinor(version: string | undefined): string | undefined {
-	if (!version) return undefined;
-	const match = /^(\d+)\.(\d+)/.exec(version.trim());
-	return match ? `${match[1]}.${match[2]}` : version.trim();
-}
-
 /** The portal's current mod categories (portal-api.md, "Categories"); older data has other names, shown as they are. */
 export const CATEGORIES = [
 	'content',

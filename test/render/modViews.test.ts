@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/render/limits.js';
-import {
-	autocompleteLabel,
-	decodeSearchState,
-	embedLength,
-	encodeSearchState,
-	renderChangelog,
-	renderModInfo,
-	renderSearchPage,
-	type SearchState,
-} from '../../src/render/modEmbeds.js';
-import { ModFullSchema, ModListSchema, type ModDetails } from '../../src/services/portalSchemas.js';
+import { embedLength } from 'discord.js';
+import { decodeSearchState, encodeSearchState, searchPageIds } from '../../src/discord/customIds.js';
+import { renderChangelog } from '../../src/render/changelog.js';
+import { renderModInfo } from '../../src/render/modInfo.js';
+import { autocompleteLabel, renderSearchPage, type SearchState } from '../../src/render/searchPage.js';
+import { ModFullSchema, ModListSchema, type ModDetails } from '../../src/services/portal/schemas.js';
 import { fixtureJson, fixtureText } from '../support/fixtures.js';
 
 const links = { portalUrl: 'https://mods.factorio.com', assetsUrl: 'https://assets-mod.factorio.com' };
@@ -127,13 +122,19 @@ describe('search pages', () => {
 
 	it('does disable Previous on the first page and Next on the last', () => {
 		const state: SearchState = { query: 'x', page: 1, sort: 'relevance' };
-		const first = renderSearchPage(links, state, { total: 25, mods: mods.slice(0, 10) }, 10);
+		const first = renderSearchPage(links, state, { total: 25, mods: mods.slice(0, 10) }, 10, searchPageIds(state));
 		const buttons = first.components[1]!.components as { disabled?: boolean; label?: string }[];
 		expect(buttons.map((b) => [b.label, b.disabled])).toEqual([
 			['Previous', true],
 			['Next', false],
 		]);
-		const last = renderSearchPage(links, { ...state, page: 3 }, { total: 25, mods: mods.slice(20, 25) }, 10);
+		const last = renderSearchPage(
+			links,
+			{ ...state, page: 3 },
+			{ total: 25, mods: mods.slice(20, 25) },
+			10,
+			searchPageIds({ ...state, page: 3 }),
+		);
 		expect((last.components[1]!.components as { disabled?: boolean }[]).map((b) => b.disabled)).toEqual([false, true]);
 		expect(last.embeds[0]!.footer?.text).toBe('Page 3/3 · 25 mods · sorted by relevance');
 	});

@@ -1,8 +1,8 @@
 import Keyv from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PortalClient, PortalError } from '../../src/services/portalClient.js';
-import { ReleaseTracker, type ReleaseEvent } from '../../src/services/releaseTracker.js';
-import { FakePortal } from '../support/fakePortal.js';
+import { PortalClient, PortalError } from '../../../src/services/portal/client.js';
+import { ReleaseTracker, type ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
+import { FakePortal } from '../../support/fakePortal.js';
 
 const DAY_MS = 86_400_000;
 

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox, announcementFromEvent, type Announcement } from '../../src/services/outbox.js';
-import { ModFullSchema, type ModDetails } from '../../src/services/portalSchemas.js';
-import type { ReleaseEvent } from '../../src/services/releaseTracker.js';
-import type { Subscription } from '../../src/services/subscriptions.js';
-import { StoreError } from '../../src/storage/documents.js';
-import { openStore } from '../../src/storage/store.js';
-import { fixtureJson, fixtureText } from '../support/fixtures.js';
-import { FlakyMap } from '../support/flakyMap.js';
+import { Outbox, announcementFromEvent, type Announcement } from '../../../src/services/announcements/outbox.js';
+import { ModFullSchema, type ModDetails } from '../../../src/services/portal/schemas.js';
+import type { ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
+import type { Subscription } from '../../../src/services/announcements/subscriptions.js';
+import { StoreError } from '../../../src/storage/documents.js';
+import { openStore } from '../../../src/storage/store.js';
+import { fixtureJson, fixtureText } from '../../support/fixtures.js';
+import { FlakyMap } from '../../support/flakyMap.js';
 
 function eventOf(mod: ModDetails, version: string, isNewMod = false): ReleaseEvent {
 	const release = mod.releases.find((r) => r.version === version);

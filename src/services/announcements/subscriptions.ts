@@ -14,15 +14,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
-import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../storage/documents.js';
+import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../../storage/documents.js';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../log.js';
-import type { ChangelogDetail } from '../render/modEmbeds.js';
-import { UserError } from './errors.js';
-import { factorioMinor } from './portalSchemas.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { UserError } from '../errors.js';
+import { factorioMinor } from '../factorio/version.js';
 import type { ReleaseEvent } from './releaseTracker.js';
 
-export type { ChangelogDetail };
+/** How much of a release's changelog section a subscription's posts show: all of it, the first entries, or none. */
+export type ChangelogDetail = 'full' | 'summary' | 'none';
 
 /** Filters of a `{ kind: 'all' }` subscription; every one that is set must match. */
 export interface SubscriptionFilters {

@@ -5,8 +5,8 @@ import {
 	ModListSchema,
 	NotFoundBodySchema,
 	ReleaseSchema,
-} from '../../src/services/portalSchemas.js';
-import { fixtureJson } from '../support/fixtures.js';
+} from '../../../src/services/portal/schemas.js';
+import { fixtureJson } from '../../support/fixtures.js';
 
 function record(value: unknown): Record<string, unknown> {
 	expect(value).toBeTypeOf('object');

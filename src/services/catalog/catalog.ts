@@ -11,9 +11,10 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type Keyv from 'keyv';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../log.js';
-import { modNameFromInput } from './modReference.js';
-import { factorioMinor, type ModList, type ModSummary, type Release } from './portalSchemas.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { modNameFromInput } from '../factorio/modReference.js';
+import { type ModList, type ModSummary, type Release } from '../portal/schemas.js';
+import { compareVersionsDesc, factorioMinor } from '../factorio/version.js';
 import { ModSearchIndex } from './searchIndex.js';
 
 /** Order of a search: text relevance, downloads, latest release (newest first) or creation (newest first). */
@@ -191,16 +192,6 @@ interface Snapshot {
 function releasedMs(mod: ModSummary): number {
 	const time = mod.latestRelease?.releasedAt ? Date.parse(mod.latestRelease.releasedAt) : Number.NaN;
 	return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
-}
-
-function compareVersionsDesc(a: string, b: string): number {
-	const pa = a.split('.').map(Number);
-	const pb = b.split('.').map(Number);
-	for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-		const diff = (pb[i] ?? 0) - (pa[i] ?? 0);
-		if (diff !== 0 && !Number.isNaN(diff)) return diff;
-	}
-	return b.localeCompare(a);
 }
 
 function rankOf(order: readonly number[]): Int32Array {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
 	CATEGORY_ORDER,
-	compareVersions,
 	findSection,
 	parseChangelog,
 	sortCategories,
 	type Changelog,
-} from '../../src/services/changelog.js';
-import { fixtureJson, fixtureText } from '../support/fixtures.js';
+} from '../../../src/services/factorio/changelog.js';
+import { compareVersions } from '../../../src/services/factorio/version.js';
+import { fixtureJson, fixtureText } from '../../support/fixtures.js';
 
 const DASHES = '-'.repeat(99);
 const FILES = ['base-game-2.1.12.txt', 'flib.txt', 'bobplates.txt', 'boblogistics.txt'];

@@ -21,11 +21,11 @@
  */
 import type Keyv from 'keyv';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../log.js';
-import { compareVersions } from './changelog.js';
-import { PortalError, type PortalClient } from './portalClient.js';
-import type { ModDetails, ModSummary, Release } from './portalSchemas.js';
-import { SerialQueue, readDocuments, writeDocuments } from '../storage/documents.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { compareVersions } from '../factorio/version.js';
+import { PortalError, type PortalClient } from '../portal/client.js';
+import type { ModDetails, ModSummary, Release } from '../portal/schemas.js';
+import { SerialQueue, readDocuments, writeDocuments } from '../../storage/documents.js';
 
 /** One release to announce. */
 export interface ReleaseEvent {

@@ -5,11 +5,11 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findSection, parseChangelog } from '../../src/services/changelog.js';
-import { createLogger } from '../../src/log.js';
-import { PortalClient, PortalError, type PortalClientOptions } from '../../src/services/portalClient.js';
-import { FakePortal } from '../support/fakePortal.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { findSection, parseChangelog } from '../../../src/services/factorio/changelog.js';
+import { createLogger } from '../../../src/log.js';
+import { PortalClient, PortalError, type PortalClientOptions } from '../../../src/services/portal/client.js';
+import { FakePortal } from '../../support/fakePortal.js';
+import { fixtureJson } from '../../support/fixtures.js';
 
 const USERNAME = 'secret-user-name';
 const TOKEN = 'SECRET-TOKEN-0123456789abcdef';
@@ -116,7 +116,7 @@ describe('PortalClient.listMods', () => {
 		expect(list.pagination).toBeUndefined();
 		expect(fake.requests).toHaveLength(1);
 		expect(fake.requests[0]?.query.get('page_size')).toBe('max');
-		const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+		const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
 			version: string;
 		};
 		expect(fake.requests[0]?.headers['user-agent']).toBe(

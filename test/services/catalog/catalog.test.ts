@@ -5,14 +5,14 @@ import { Writable } from 'node:stream';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../../src/log.js';
 import {
 	Catalog,
 	CatalogRefreshError,
 	type CatalogListParams,
 	type ModListSource,
-} from '../../src/services/catalog.js';
-import type { ModList, ModSummary } from '../../src/services/portalSchemas.js';
+} from '../../../src/services/catalog/catalog.js';
+import type { ModList, ModSummary } from '../../../src/services/portal/schemas.js';
 
 /** A complete ModSummary as the portal schema produces it; `released` is the latest release date. */
 function mod(
