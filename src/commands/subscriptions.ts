@@ -61,11 +61,12 @@ export const subscriptionsCommand = {
 	data,
 	async execute(interaction, context) {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+		// The subscription store may have to be read: acknowledge within Discord's 3 s first.
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const list = context.subscriptions.list(interaction.guildId);
 		if (list.length === 0) {
-			await interaction.reply({
+			await interaction.editReply({
 				content: `This server has no subscriptions yet. Add one with \`/subscribe\`.\n${feedLine(context.feedStatus)}`,
-				flags: MessageFlags.Ephemeral,
 			});
 			return;
 		}
@@ -85,10 +86,9 @@ export const subscriptionsCommand = {
 			embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
 		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
 		const [first, ...rest] = chunkEmbeds(embeds);
-		await interaction.reply({
+		await interaction.editReply({
 			content: feedLine(context.feedStatus),
 			embeds: first ?? [],
-			flags: MessageFlags.Ephemeral,
 			allowedMentions: { parse: [] },
 		});
 		for (const chunk of rest)

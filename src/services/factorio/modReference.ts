@@ -26,9 +26,23 @@ export const PORTAL_HOSTS: readonly string[] = ['mods.factorio.com'];
 
 /** The characters of every recorded mod name (see the module comment). */
 const NAME_PATTERN = /^[A-Za-z0-9_-]+(?: [A-Za-z0-9_-]+)*$/;
-/** C0/C1 controls, bidi embeddings/overrides/isolates, zero-width characters and the BOM. */
+/** C0/C1 controls, bidi marks, embeddings, overrides and isolates, zero-width characters and the BOM. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
+
+/** True when `text` holds a control, bidi or zero-width character (the set {@link withoutInvisible} removes). */
+export function hasInvisible(text: string): boolean {
+	return INVISIBLE.test(text);
+}
+
+/**
+ * `text` without C0/C1 control characters (new lines and tabs included), bidi marks, embeddings, overrides and
+ * isolates (U+061C, U+200E/F, U+202A-E, U+2066-9), zero-width characters (U+200B-D, U+2060-5) and the BOM.
+ */
+export function withoutInvisible(text: string): string {
+	return text.replace(INVISIBLE_ALL, '');
+}
 /** `host.tld/...` typed without a scheme. */
 const HOST_WITHOUT_SCHEME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\//i;
 
@@ -61,7 +75,7 @@ export interface ModReferenceOptions {
 export function modNameProblem(name: string): string | undefined {
 	if (name === '') return 'A mod name cannot be empty.';
 	if (name.length > MAX_MOD_NAME_LENGTH) return `A mod name has at most ${MAX_MOD_NAME_LENGTH} characters.`;
-	if (INVISIBLE.test(name)) return 'A mod name cannot contain control or invisible characters.';
+	if (hasInvisible(name)) return 'A mod name cannot contain control or invisible characters.';
 	if (name.includes('/') || name.includes('\\')) return 'A mod name cannot contain a slash.';
 	if (!NAME_PATTERN.test(name)) return 'A mod name has only letters, digits, single spaces, `-` and `_`.';
 	return undefined;
@@ -139,8 +153,7 @@ export function modNameFromInput(input: string, options?: ModReferenceOptions): 
 export function suggestionText(input: string): string {
 	const reference = parseModReference(input);
 	if (reference.ok) return reference.name;
-	return input
-		.replace(new RegExp(INVISIBLE.source, 'g'), '')
+	return withoutInvisible(input)
 		.replace(/[^A-Za-z0-9 _-]+/g, ' ')
 		.replace(/\s+/g, ' ')
 		.trim()

@@ -23,7 +23,7 @@ import pRetry from 'p-retry';
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../../log.js';
-import { MAX_MOD_NAME_LENGTH } from '../factorio/modReference.js';
+import { MAX_MOD_NAME_LENGTH, hasInvisible } from '../factorio/modReference.js';
 import { PortalRateLimit } from './rateLimit.js';
 import {
 	ModFullSchema,
@@ -81,8 +81,7 @@ function segmentProblem(name: string): string | undefined {
 	if (name === '' || name.trim() === '') return 'empty';
 	if (name === '.' || name === '..') return 'a dot segment';
 	if (/[/\\]/.test(name)) return 'a slash';
-	// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-	if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(name)) return 'a control character';
+	if (hasInvisible(name)) return 'a control or invisible character';
 	if (name.length > MAX_MOD_NAME_LENGTH) return `longer than ${MAX_MOD_NAME_LENGTH} characters`;
 	return undefined;
 }
@@ -92,7 +91,7 @@ function segmentProblem(name: string): string | undefined {
  * `encodeURIComponent` segment (portal-api.md: names are case-sensitive, may contain spaces, always URL-encoded).
  *
  * @throws {PortalError} `not_found`, without any request, when the name cannot be one safe segment: empty or blank,
- *   `.` or `..`, a `/` or `\`, a control or bidi character, or over 100 characters (the game's limit,
+ *   `.` or `..`, a `/` or `\`, a control, bidi or zero-width character, or over 100 characters (the game's limit,
  *   `modReference.ts`). No mod on the portal has such a name.
  */
 export function modApiPath(name: string, tab?: 'full'): string {
