@@ -41,13 +41,15 @@ export function subscriptionLine(describe: string, subscription: Subscription): 
 }
 
 /**
- * One line on the release feed as a whole: when the portal was last checked, or since when it fails. Admins see a
- * silent feed explained instead of wondering.
+ * One line on the release feed as a whole: when the portal was last checked, or since when it fails and, while the
+ * poller backs off, when it checks next. Admins see a silent feed explained instead of wondering.
  */
 export function feedLine(status: FeedStatus): string {
 	if (status.failingSince) {
 		const since = discordTimestamp(status.failingSince.toISOString(), 'R') ?? 'a while';
-		return `⚠️ Release checks have been failing since ${since} (${status.lastFailure ?? 'unknown reason'}). Nothing is lost: releases are announced once the portal answers again.`;
+		const next = status.nextCheckAt ? discordTimestamp(status.nextCheckAt.toISOString(), 'R') : undefined;
+		const backoff = next ? `; the bot backs off, next check ${next}` : '';
+		return `⚠️ Release checks have been failing since ${since} (${status.lastFailure ?? 'unknown reason'})${backoff}. Nothing is lost: releases are announced once the portal answers again.`;
 	}
 	if (status.lastSuccessAt)
 		return `Release feed: last checked ${discordTimestamp(status.lastSuccessAt.toISOString(), 'R') ?? ''}.`;
