@@ -37,10 +37,12 @@ export interface PollerRig {
  *
  * @param options.policy - backoff policy; default {@link POLL_BACKOFF}.
  * @param options.start - the clock's start, epoch milliseconds; default now.
+ * @param options.retries - let the tracker's requests retry as the client does by default (3 retries) instead of the
+ *   poller's single attempt, for comparisons with the behaviour before the poller had its own request options.
  */
 export async function pollerRig(
 	portal: FakePortal,
-	options: { policy?: BackoffPolicy; start?: number } = {},
+	options: { policy?: BackoffPolicy; start?: number; retries?: boolean } = {},
 ): Promise<PollerRig> {
 	const clock = { at: options.start ?? Date.now() };
 	const now = () => clock.at;
@@ -48,7 +50,7 @@ export async function pollerRig(
 	const client = new PortalClient({ baseUrl: portal.url, now, retryBaseMs: 1, retryMaxMs: 20, timeoutMs: 2_000 });
 	const catalog = new Catalog({ store });
 	await catalog.refresh(client);
-	const tracker = new ReleaseTracker({ store, portal: pollerPortal(client) });
+	const tracker = new ReleaseTracker({ store, portal: options.retries === true ? client : pollerPortal(client) });
 	const status = new FeedStatus();
 	const backoff = new Backoff(options.policy ?? POLL_BACKOFF, now);
 	let deliveries = 0;
