@@ -56,9 +56,12 @@ describe('the 3-second deadline with a slow portal', () => {
 			h.discord.chatInput({ name: 'mod', subcommand: 'info', options: { name: 'FARL' } }),
 			h.discord.chatInput({ name: 'mod', subcommand: 'changelog', options: { name: 'bobplates' } }),
 		]);
-		const [searched, subscribed, shown, logged] = await Promise.all(
-			[search, subscribe, info, changelog].map((i) => answered(i.id)),
-		);
+		const [searched, subscribed, shown, logged] = await Promise.all([
+			answered(search.id),
+			answered(subscribe.id),
+			answered(info.id),
+			answered(changelog.id),
+		]);
 
 		for (const first of [searched, subscribed, shown, logged]) {
 			// Deferred (type 5) within the deadline, so Discord accepted the callback (204, not 404 10062).
