@@ -138,12 +138,19 @@ export function parseModReference(input: string, options: ModReferenceOptions = 
 }
 
 /**
- * The mod name in what a user typed ({@link parseModReference}), or an empty string when the input cannot name a
- * mod. For lookups that only need a candidate (catalog resolution, suggestions).
+ * A lookup candidate for what a user typed, for the catalog (resolution by name or title, suggestions): the mod name
+ * of a pasted portal link (decoded); an empty string for a link that names no mod, or a mod name that cannot be,
+ * or points to another site; otherwise the input trimmed, as it is. Not a check: what goes to the portal passes
+ * {@link parseModReference} (and the portal client's own guard) first.
  */
 export function modNameFromInput(input: string, options?: ModReferenceOptions): string {
 	const reference = parseModReference(input, options);
-	return reference.ok ? reference.name : '';
+	if (reference.ok) return reference.name;
+	const text = input
+		.trim()
+		.replace(/^<(.*)>$/s, '$1')
+		.trim();
+	return portalUrl(text) === undefined ? text : '';
 }
 
 /**

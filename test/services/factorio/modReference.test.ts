@@ -103,10 +103,13 @@ describe('parseModReference', () => {
 });
 
 describe('modNameFromInput and suggestionText', () => {
-	it('does give an empty name when the input cannot name a mod', () => {
+	it('does give the name of a link, nothing for a bad link, and other text as typed when looking up', () => {
 		expect(modNameFromInput('https://mods.factorio.com/mod/flib?x=1')).toBe('flib');
-		expect(modNameFromInput('a/b')).toBe('');
+		expect(modNameFromInput('https://mods.factorio.com/mod/a%2Fb')).toBe('');
 		expect(modNameFromInput('https://example.com/mod/flib')).toBe('');
+		expect(modNameFromInput("  Bob's Metals, Chemicals and Intermediates ")).toBe(
+			"Bob's Metals, Chemicals and Intermediates",
+		);
 	});
 
 	it('does turn input that is not a name into words to look up when suggesting', () => {
