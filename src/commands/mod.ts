@@ -325,7 +325,7 @@ export const modCommand = {
 		if (sub === 'search') await executeSearch(interaction, context);
 		else if (sub === 'info') await executeInfo(interaction, context);
 		else if (sub === 'changelog') await executeChangelog(interaction, context);
-		else throw new UserError(`Unknown subcommand ${sub}.`);
+		else throw new UserError(`Unknown subcommand ${echoInput(sub, 32)}.`);
 	},
 	autocomplete,
 	componentPrefixes: [SEARCH_PAGE_ID, SEARCH_OPEN_ID],
