@@ -10,7 +10,7 @@ import {
 	type MessageComponentInteraction,
 } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
-import { LIMITS, truncate } from '../render/limits.js';
+import { LIMITS, escapeMarkdown, truncate } from '../render/limits.js';
 import { SEARCH_OPEN_ID, SEARCH_PAGE_ID, decodeSearchState, searchPageIds } from '../discord/customIds.js';
 import { renderChangelog } from '../render/changelog.js';
 import { renderModInfo } from '../render/modInfo.js';
@@ -136,7 +136,7 @@ function closestHint(context: BotContext, input: string): string {
 	const text = suggestionText(input);
 	const closest = text === '' ? [] : context.catalog.suggest(text, 3);
 	return closest.length > 0
-		? ` Closest names: ${closest.map((m) => `${echoInput(m.name, 100)} (${cleanInput(m.title).slice(0, 100)})`).join(', ')}.`
+		? ` Closest names: ${closest.map((m) => `${echoInput(m.name, 100)} (${escapeMarkdown(cleanInput(m.title).slice(0, 100))})`).join(', ')}.`
 		: '';
 }
 
@@ -183,11 +183,9 @@ async function executeSearch(interaction: ChatInputCommandInteraction, context: 
 		page = await portalSearchFallback(context, state);
 	}
 	if (page.total === 0) {
-		const closest = context.catalog.suggest(state.query, 3);
-		const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => echoInput(m.name, 100)).join(', ')}.` : '';
 		throw new UserError(
 			truncate(
-				`No mods match ${echoInput(state.query)}${state.factorioVersion || state.category ? ' with these filters' : ''}.${hint}`,
+				`No mods match ${echoInput(state.query)}${state.factorioVersion || state.category ? ' with these filters' : ''}.${closestHint(context, state.query)}`,
 				LIMITS.messageContent,
 			),
 		);
