@@ -8,7 +8,7 @@
  * error message.
  *
  * Rate limits: one {@link PortalRateLimit} is shared by every request of a client. A 429 pauses all of them for its
- * `Retry-After` (60 s when it has none): inside the pause no request goes out at all. A call that meets the pause
+ * `Retry-After` (60 s when it has none, an hour at most): inside the pause no request goes out at all. A call that meets the pause
  * waits for its end when that is at most its `maxWaitMs` away (default `retryMaxMs`, 10 s), else it fails at once as
  * `rate_limited` with {@link PortalError.retryAt}. Callers that run again anyway (the release poller) pass
  * `{ retries: 0, maxWaitMs: 0 }`: one attempt, no waiting, the next tick is the retry.
