@@ -45,6 +45,7 @@ const duration = (fallback: string) =>
 		});
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** The environment variables the bot reads (README "Settings"), validated and mapped to {@link Config}. */
 export const ConfigSchema = z
@@ -78,6 +79,16 @@ export const ConfigSchema = z
 		MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
 		ANNOUNCE_MAX_AGE: duration('24h'),
 		DIGEST_THRESHOLD: positiveInt(10),
+		LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional()),
+		HTTP_PORT: optional.pipe(
+			z.coerce
+				.number<string>({ error: 'must be a port number' })
+				.int({ error: 'must be a port number' })
+				.min(1, { error: 'must be a port number from 1 to 65535' })
+				.max(65_535, { error: 'must be a port number from 1 to 65535' })
+				.optional(),
+		),
+		HTTP_HOST: optional,
 	})
 	.refine((env) => (env.FACTORIO_USERNAME === undefined) === (env.FACTORIO_TOKEN === undefined), {
 		error: 'FACTORIO_USERNAME and FACTORIO_TOKEN must be set together',
@@ -99,6 +110,11 @@ export const ConfigSchema = z
 		maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
 		announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
 		digestThreshold: env.DIGEST_THRESHOLD,
+		/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
+		logFormat: env.LOG_FORMAT,
+		/** Undefined: no operations endpoints. */
+		httpPort: env.HTTP_PORT,
+		httpHost: env.HTTP_HOST,
 	}));
 
 /** The validated settings. Secrets: `discordToken`, `factorioToken` (never log the object whole without pino's redaction). */

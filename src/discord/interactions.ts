@@ -1,4 +1,10 @@
-import { DiscordAPIError, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import {
+	ApplicationCommandOptionType,
+	DiscordAPIError,
+	MessageFlags,
+	type Interaction,
+	type RepliableInteraction,
+} from 'discord.js';
 import { discordTimestamp } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import { PortalError } from '../services/portal/client.js';
@@ -51,6 +57,44 @@ async function replyWithError(interaction: RepliableInteraction, content: string
 	}
 }
 
+/** How the boundary ended an interaction: answered, a {@link UserError}, a {@link PortalError}, or another error. */
+export type InteractionOutcome = 'ok' | 'user_error' | 'portal_error' | 'error';
+
+/**
+ * One handled interaction, for metrics. `command` is a registered command's name, with its subcommand group and
+ * subcommand when the interaction names known ones (`mod search`), or `unknown`: never free text from the user.
+ * `type` is the interaction's kind; `ms` runs from receipt to the end of the answer (error answers included).
+ */
+export interface InteractionObservation {
+	command: string;
+	type: 'command' | 'autocomplete' | 'component';
+	outcome: InteractionOutcome;
+	ms: number;
+}
+
+function outcomeOf(error: unknown): InteractionOutcome {
+	if (error instanceof UserError) return 'user_error';
+	if (error instanceof PortalError) return 'portal_error';
+	return 'error';
+}
+
+/** `mod`, `mod search` or `group sub`: only names that the command's registration declares; else undefined. */
+function subcommandPath(command: Command, group: string | null, sub: string | null): string | undefined {
+	let options = command.data.options ?? [];
+	const path = [command.data.name];
+	for (const [name, type] of [
+		[group, ApplicationCommandOptionType.SubcommandGroup],
+		[sub, ApplicationCommandOptionType.Subcommand],
+	] as const) {
+		if (name === null) continue;
+		const option = options.find((candidate) => candidate.name === name && candidate.type === type);
+		if (!option) return undefined;
+		path.push(option.name);
+		options = 'options' in option ? (option.options ?? []) : [];
+	}
+	return path.join(' ');
+}
+
 /**
  * Builds the `interactionCreate` listener: routes chat input commands, autocomplete and message components to the
  * command that owns them (by command name or custom id prefix), and is the one error boundary. Follows Discord docs
@@ -59,6 +103,7 @@ async function replyWithError(interaction: RepliableInteraction, content: string
 export function createInteractionHandler(
 	commands: readonly Command[],
 	context: BotContext,
+	hooks: { onHandled?: (observation: InteractionObservation) => void } = {},
 ): (interaction: Interaction) => Promise<void> {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
 	const byPrefix = (customId: string) =>
@@ -66,8 +111,22 @@ export function createInteractionHandler(
 			command.componentPrefixes?.some((prefix) => customId === prefix || customId.startsWith(`${prefix}|`)),
 		);
 
+	/** The bounded name of what the interaction addressed, for {@link InteractionObservation.command}. */
+	const commandOf = (interaction: Interaction): string => {
+		if (interaction.isChatInputCommand() || interaction.isAutocomplete()) {
+			const command = byName.get(interaction.commandName);
+			const group = interaction.options.getSubcommandGroup(false);
+			const sub = interaction.options.getSubcommand(false);
+			return (command && subcommandPath(command, group, sub)) ?? 'unknown';
+		}
+		if (interaction.isMessageComponent()) return byPrefix(interaction.customId)?.data.name ?? 'unknown';
+		return 'unknown';
+	};
+
 	return async (interaction) => {
 		const where = { interaction: interaction.id, guild: interaction.guildId, type: interaction.type };
+		const startedAt = performance.now();
+		let outcome: InteractionOutcome = 'ok';
 		try {
 			if (interaction.isChatInputCommand()) {
 				const command = byName.get(interaction.commandName);
@@ -83,6 +142,7 @@ export function createInteractionHandler(
 				await command.component(interaction, context);
 			}
 		} catch (error) {
+			outcome = outcomeOf(error);
 			if (isExpected(error))
 				context.log.info({ ...where, reason: userMessage(error) }, 'interaction answered with an error');
 			else context.log.error({ ...where, err: error }, 'interaction failed');
@@ -95,6 +155,22 @@ export function createInteractionHandler(
 			} catch (replyError) {
 				context.log.warn({ ...where, err: replyError }, 'could not tell the user about an error');
 			}
+		} finally {
+			observe(interaction, outcome, performance.now() - startedAt);
 		}
 	};
+
+	function observe(interaction: Interaction, outcome: InteractionOutcome, ms: number): void {
+		if (!hooks.onHandled) return;
+		let type: InteractionObservation['type'];
+		if (interaction.isChatInputCommand()) type = 'command';
+		else if (interaction.isAutocomplete()) type = 'autocomplete';
+		else if (interaction.isMessageComponent()) type = 'component';
+		else return;
+		try {
+			hooks.onHandled({ command: commandOf(interaction), type, outcome, ms });
+		} catch (error) {
+			context.log.warn({ err: error }, 'the interaction observer failed');
+		}
+	}
 }
