@@ -129,6 +129,7 @@ class Collector {
  * version (`flib 0.16.4`, as in a server's mod list); or a dependency-style constraint (`flib >= 0.16`).
  */
 function matchItem(text: string, catalog: ModNameLookup): InputMod | undefined {
+	if (BUILTIN_NAMES.has(text)) return { name: text, input: text };
 	const direct = catalog.resolve(text);
 	if (direct) return { name: direct.name, input: text };
 	const zip = ZIP_NAME.exec(text);

@@ -99,15 +99,20 @@ export function safeDownloadPath(downloadUrl: string | undefined): string | unde
 	return `/download/${encoded.join('/')}`;
 }
 
+/** Versions that can be written into the kit files: dotted numbers, as the game requires (`1.2.3`). */
+const SAFE_VERSION = /^\d{1,5}(?:\.\d{1,5}){0,3}$/;
+
 function kitRelease(release: Release): KitRelease {
+	const version = release.version.trim();
+	const writable = SAFE_VERSION.test(version);
 	const dependencies = parseDependencies((release.dependencies ?? []).slice(0, MAX_DEPENDENCIES)).filter(
 		(dependency) => dependency.name.length <= MAX_NAME_LENGTH,
 	);
 	return {
-		version: release.version.trim(),
+		version,
 		factorioVersion: factorioMinor(release.factorioVersion),
 		dependencies,
-		fileName: safeFileName(release.fileName),
+		fileName: writable ? safeFileName(release.fileName) : undefined,
 		sha1: release.sha1 && SHA1.test(release.sha1) ? release.sha1.toLowerCase() : undefined,
 		downloadPath: safeDownloadPath(release.downloadUrl),
 		releasedAt: release.releasedAt,

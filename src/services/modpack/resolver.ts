@@ -35,7 +35,7 @@ import {
 	releaseFits,
 	type GameTarget,
 } from './game.js';
-import type { KitRelease, ModRecord } from './modRecord.js';
+import { isSafeModName, type KitRelease, type ModRecord } from './modRecord.js';
 import type { ModAt, Problem } from './problems.js';
 import type { ModLookup, ReleaseSource } from './releaseSource.js';
 
@@ -510,8 +510,13 @@ export async function resolveMods(
 		if (lookups.size + wanted.length > bounds.maxMods)
 			throw new TooComplex(`the mods and their dependencies are more than ${bounds.maxMods.toLocaleString('en-US')}`);
 		stats.fetchRounds++;
-		const answers = await source.lookup(wanted);
-		for (const name of wanted) lookups.set(name, answers.get(name) ?? { kind: 'failed', reason: 'no answer' });
+		// A name the kit files could not carry is never asked for (see isSafeModName).
+		const unsafe = wanted.filter((name) => !isSafeModName(name));
+		for (const name of unsafe)
+			lookups.set(name, { kind: 'failed', reason: 'its name holds characters a kit cannot carry' });
+		const asked = wanted.filter((name) => isSafeModName(name));
+		const answers = asked.length > 0 ? await source.lookup(asked) : new Map<string, ModLookup>();
+		for (const name of asked) lookups.set(name, answers.get(name) ?? { kind: 'failed', reason: 'no answer' });
 		stats.modsFetched = lookups.size;
 	};
 

@@ -331,3 +331,24 @@ describe('resolveMods with versions, conflicts and built-ins', () => {
 		expect(chosen(resolution, 'A')).toBe('1.0.0');
 	});
 });
+
+describe('resolveMods on hostile portal data', () => {
+	it('never asks for or keeps a dependency whose name a script could not carry, and keeps the rest', async () => {
+		const source = new MemorySource([
+			mod('A', [release('A', '1.0.0', '2.0', ['x"; rm -rf ~; echo "'])]),
+			mod('B', [release('B', '1.0.0', '2.0')]),
+		]);
+		const resolution = await resolveMods({ mods: [{ name: 'A' }, { name: 'B' }], game: v20 }, source);
+		expect(names(resolution)).toEqual(['B']);
+		expect(problems(resolution)[0]).toContain('its name holds characters a kit cannot carry');
+		expect([...source.asked()]).toEqual(['A', 'B']);
+	});
+
+	it('skips a release whose version is not dotted numbers', async () => {
+		const odd = release('A', '2.0.0', '2.0');
+		odd.version = '2.0.0;reboot';
+		const source = new MemorySource([mod('A', [release('A', '1.0.0', '2.0'), odd])]);
+		const resolution = await resolveMods({ mods: [{ name: 'A' }], game: v20 }, source);
+		expect(chosen(resolution, 'A')).toBe('1.0.0');
+	});
+});
