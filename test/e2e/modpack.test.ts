@@ -42,7 +42,7 @@ async function filledReply(interaction: {
 			r.path === `/webhooks/${h.discord.applicationId}/${interaction.token}/messages/@original` &&
 			r.status < 300,
 	);
-	return { data: reply.data as MessageData, files: [...(edit?.files ?? [])] };
+	return { data: reply.data, files: [...(edit?.files ?? [])] };
 }
 
 function file(files: readonly RecordedFile[], name: string): string {
