@@ -550,21 +550,36 @@ export async function resolveMods(
 		let search = await attempt(roots);
 		const excluded: Resolution['excluded'] = [];
 		if (!isComplete(search, roots)) {
-			// Not all together: add the listed mods one at a time, leaving out each that does not fit.
-			const accepted: ListedMod[] = [];
-			search = await attempt([]);
+			const leaveOut = (root: ListedMod, trial: Search) => {
+				const problem = trial.firstFailure
+					? explain(trial.firstFailure, game, lookups)
+					: ({ kind: 'too_complex', detail: `no combination of releases works for ${root.name}` } as const);
+				excluded.push({ name: root.name, problems: [problem] });
+			};
+			// First each listed mod alone: most dead ends (a missing dependency, no release) need no other mod.
+			const alone: ListedMod[] = [];
 			for (const root of roots) {
-				const trial = await attempt([...accepted, root]);
-				if (isComplete(trial, [...accepted, root])) {
-					accepted.push(root);
-					search = trial;
-				} else {
-					const problem = trial.firstFailure
-						? explain(trial.firstFailure, game, lookups)
-						: ({ kind: 'too_complex', detail: `no combination of releases works for ${root.name}` } as const);
-					excluded.push({ name: root.name, problems: [problem] });
+				const trial = await attempt([root]);
+				if (isComplete(trial, [root])) alone.push(root);
+				else leaveOut(root, trial);
+			}
+			search = await attempt(alone);
+			if (!isComplete(search, alone)) {
+				// Conflicts between listed mods: add them one at a time, leaving out each that does not fit.
+				const accepted: ListedMod[] = [];
+				search = await attempt([]);
+				for (const root of alone) {
+					const trial = await attempt([...accepted, root]);
+					if (isComplete(trial, [...accepted, root])) {
+						accepted.push(root);
+						search = trial;
+					} else {
+						leaveOut(root, trial);
+					}
 				}
 			}
+			const order = new Map(roots.map((root, i) => [root.name, i]));
+			excluded.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
 		}
 		return finish(summarise(search, roots, excluded, warnings, game, recommended, lookups));
 	} catch (error) {
