@@ -13,6 +13,7 @@
  * Run: `npx tsx bench/modpack.ts` (or `runModpackBench()` from another script).
  */
 import { pathToFileURL } from 'node:url';
+import { listOfMods } from '../src/services/modpack/input.js';
 import { checkServer } from '../src/services/modpack/modpack.js';
 import { PortalReleaseSource } from '../src/services/modpack/releaseSource.js';
 import { resolveMods, type ListedMod } from '../src/services/modpack/resolver.js';
@@ -73,21 +74,7 @@ export async function runModpackBench(): Promise<ModpackBenchRow[]> {
 				const started = performance.now();
 				const source = new PortalReleaseSource(client);
 				const resolution = test.check
-					? (
-							await checkServer(
-								{
-									format: 'list',
-									mods: test.mods.map((m) => ({ name: m.name, input: m.name })),
-									unknown: [],
-									duplicates: [],
-									disabled: [],
-									builtins: [],
-								},
-								GAME,
-								true,
-								source,
-							)
-						).kit.resolution
+					? (await checkServer(listOfMods(test.mods), GAME, true, source)).kit.resolution
 					: await resolveMods({ mods: test.mods, game: GAME }, source);
 				rows.push({
 					case: test.name,

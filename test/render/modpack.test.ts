@@ -2,6 +2,7 @@ import { embedLength } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/render/limits.js';
 import { linesWithin, renderCheck, renderKit } from '../../src/render/modpack.js';
+import { listOfMods } from '../../src/services/modpack/input.js';
 import { checkServer, buildKit } from '../../src/services/modpack/modpack.js';
 import { graphEntries, graphSource } from '../services/modpack/support.js';
 
@@ -39,19 +40,7 @@ describe('renderKit and renderCheck', () => {
 		expectWithinLimits(message);
 		const listed = message.embeds[0]?.fields?.find((f) => f.name.startsWith('Listed mods'));
 		expect(listed?.value).toMatch(/\n… and \d+ more \(see mods\.lock\.json\)$/);
-		const checked = await checkServer(
-			{
-				format: 'list',
-				mods: mods.map((m) => ({ name: m.name, input: m.name })),
-				unknown: [],
-				duplicates: [],
-				disabled: [],
-				builtins: [],
-			},
-			game,
-			true,
-			graphSource(),
-		);
+		const checked = await checkServer(listOfMods(mods), game, true, graphSource());
 		const check = renderCheck(checked);
 		expectWithinLimits(check);
 		expect(check.files.map((f) => f.name)).toContain('check-report.txt');

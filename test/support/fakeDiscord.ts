@@ -142,7 +142,8 @@ export interface ChatInputInvocation {
 	 * Option values by name. Types come from the registered command when it was registered with the fake; otherwise
 	 * from the value: string 3, integer 4, non-integer number 10, boolean 5; names `channel`/`*channel` are type 7
 	 * CHANNEL, `role`/`*role` type 8 ROLE, `user`/`*user` type 6 USER (the value is an id, resolved into
-	 * `data.resolved`).
+	 * `data.resolved`). An attachment option (type 11 in the registered command) takes an id from
+	 * {@link FakeDiscord.addAttachment}, resolved into `data.resolved.attachments`.
 	 */
 	options?: Record<string, string | number | boolean>;
 	/** Default `'member'`. */

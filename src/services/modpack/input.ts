@@ -164,6 +164,51 @@ function addUnknown(collector: Collector, text: string, catalog: ModNameLookup):
 	collector.unknown.push({ input: text, name, suggestions });
 }
 
+/** The most words one name or title is tried with when an item is split at spaces. */
+const MAX_WORDS = 8;
+
+/**
+ * An item that matches nothing as a whole, read as names separated by spaces (Discord turns the line breaks of a
+ * pasted list into spaces): from each word on, the longest run of words that is a name or title wins; words
+ * matching nothing stay together as one unknown name.
+ */
+function segmentItem(collector: Collector, item: string, catalog: ModNameLookup): void {
+	const words = item.split(/\s+/).filter((word) => word !== '');
+	const unknown: string[] = [];
+	const flush = () => {
+		if (unknown.length === 0) return;
+		const text = unknown.join(' ');
+		if (text.length > MAX_ITEM_LENGTH)
+			throw new UserError('One item of the list is longer than any mod name, title or link: check the separators.');
+		addUnknown(collector, text, catalog);
+		unknown.length = 0;
+	};
+	if (words.length < 2 || words.length > MAX_LISTED_MODS * 4) {
+		unknown.push(...words);
+		flush();
+		return;
+	}
+	let index = 0;
+	while (index < words.length) {
+		let found: InputMod | undefined;
+		let end = Math.min(words.length, index + MAX_WORDS);
+		for (; end > index; end--) {
+			found = matchItem(words.slice(index, end).join(' '), catalog);
+			if (found) break;
+		}
+		if (found) {
+			flush();
+			collector.add(found);
+			index = end;
+		} else {
+			unknown.push(words[index] ?? '');
+			index++;
+		}
+		checkCount(collector);
+	}
+	flush();
+}
+
 function checkCount(collector: Collector): void {
 	if (collector.count() > MAX_LISTED_MODS)
 		throw new UserError(
@@ -173,7 +218,8 @@ function checkCount(collector: Collector): void {
 
 /**
  * Reads a typed or pasted list: items separated by new lines or commas; each line is first tried whole (titles
- * may hold commas, names may hold spaces), then split at commas. Bullets (`- `, `1. `), quotes and Markdown
+ * may hold commas, names may hold spaces), then split at commas, then an item that still matches nothing at spaces
+ * (a pasted list whose line breaks Discord turned into spaces). Bullets (`- `, `1. `), quotes and Markdown
  * escapes are ignored, and so are empty lines and lines starting with `#`.
  *
  * @throws {UserError} when the list is empty, longer than {@link MAX_LISTED_MODS}, holds a portal token, or names
@@ -194,9 +240,7 @@ export function parseModText(text: string, catalog: ModNameLookup): ParsedModLis
 				if (item === '') continue;
 				const mod = item.length <= MAX_ITEM_LENGTH ? matchItem(item, catalog) : undefined;
 				if (mod) collector.add(mod);
-				else if (item.length <= MAX_ITEM_LENGTH) addUnknown(collector, item, catalog);
-				else
-					throw new UserError('One item of the list is longer than any mod name, title or link: check the separators.');
+				else segmentItem(collector, item, catalog);
 			}
 		}
 		checkCount(collector);
@@ -353,4 +397,19 @@ export function parseModFile(fileName: string, text: string, catalog: ModNameLoo
 		return parseModListJson(json, catalog);
 	}
 	return parseFactorioLog(body, catalog) ?? parseModText(body, catalog);
+}
+
+/**
+ * A parsed list from mods already known by internal name (a saved mod set, a server list built elsewhere), as
+ * `checkServer` takes it. Duplicates are not merged here.
+ */
+export function listOfMods(mods: readonly { name: string; version?: string }[]): ParsedModList {
+	return {
+		format: 'list',
+		mods: mods.map((mod) => ({ name: mod.name, input: mod.name, ...(mod.version ? { version: mod.version } : {}) })),
+		unknown: [],
+		duplicates: [],
+		disabled: [],
+		builtins: [],
+	};
 }

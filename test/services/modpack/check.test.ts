@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkMods, describeVerdict } from '../../../src/services/modpack/check.js';
 import { builtinMods } from '../../../src/services/modpack/game.js';
 import { kitFiles, lockEntries, modListJson } from '../../../src/services/modpack/kit.js';
+import { listOfMods } from '../../../src/services/modpack/input.js';
 import { checkServer } from '../../../src/services/modpack/modpack.js';
 import { resolveMods } from '../../../src/services/modpack/resolver.js';
 import { MemorySource, mod, release } from './support.js';
@@ -87,17 +88,10 @@ describe('checkMods', () => {
 describe('checkServer', () => {
 	it('checks the mods, then gives the fixed kit as resolve does', async () => {
 		const checked = await checkServer(
-			{
-				format: 'log',
-				mods: [
-					{ name: 'needs-lib', version: '1.0.0', input: 'needs-lib' },
-					{ name: 'flib', version: '0.16.3', input: 'flib' },
-				],
-				unknown: [],
-				duplicates: [],
-				disabled: [],
-				builtins: [],
-			},
+			listOfMods([
+				{ name: 'needs-lib', version: '1.0.0' },
+				{ name: 'flib', version: '0.16.3' },
+			]),
 			game,
 			true,
 			server(),

@@ -35,6 +35,19 @@ describe('parseModText', () => {
 		expect(names(text)).toEqual(['Squeak Through', 'FARL', 'boblibrary', 'Flare Stack', 'miniloader']);
 	});
 
+	it('splits a pasted list whose line breaks became spaces, keeping names with spaces whole', () => {
+		expect(names('Squeak Through FARL Flare Stack Bottleneck 0.9.1 boblibrary')).toEqual([
+			'Squeak Through',
+			'FARL',
+			'Flare Stack',
+			'Bottleneck',
+			'boblibrary',
+		]);
+		const parsed = parseModText('FARL Squeek Thru Bottleneck', catalog2018);
+		expect(parsed.mods.map((m) => m.name)).toEqual(['FARL', 'Bottleneck']);
+		expect(parsed.unknown.map((u) => u.name)).toEqual(['Squeek Thru']);
+	});
+
 	it('keeps a title that holds a comma whole when the line matches it', () => {
 		expect(names('Better Light, No Flashlight\nFARL')).toEqual(['BetterLightNoFlashlight', 'FARL']);
 	});
