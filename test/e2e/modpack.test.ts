@@ -51,8 +51,10 @@ function file(files: readonly RecordedFile[], name: string): string {
 	return found.data.toString('utf8');
 }
 
-async function ephemeralAnswer(id: string): Promise<string> {
+/** The private error message of an interaction; `deferred` says whether the bot deferred (public) first. */
+async function ephemeralAnswer(id: string, deferred = false): Promise<string> {
 	const reply = await h.discord.interactionReply(id, 15_000);
+	expect(reply.type).toBe(deferred ? 5 : 4);
 	const data = reply.data as MessageData;
 	expect(data.flags).toBe(EPHEMERAL);
 	return data.content ?? '';
@@ -241,7 +243,7 @@ describe('/modpack', () => {
 	it('answers bad files privately: not JSON, 10 MB, a log without mod lines', async () => {
 		const broken = h.discord.addAttachment('mod-list.json', '{"mods": [ {"name": "flib", ');
 		const notJson = await h.discord.chatInput({ name: 'modpack', subcommand: 'check', options: { file: broken } });
-		expect(await ephemeralAnswer(notJson.id)).toContain('mod-list.json is not valid JSON');
+		expect(await ephemeralAnswer(notJson.id, true)).toContain('mod-list.json is not valid JSON');
 
 		const big = h.discord.addAttachment('mod-list.json', Buffer.alloc(10 * 1024 * 1024, 0x20));
 		const before = h.discord.attachmentDownloads().length;
@@ -254,7 +256,7 @@ describe('/modpack', () => {
 			'   0.000 2024-08-01 10:00:00; Factorio 1.1.110\n   0.007 Running in headless mode\n',
 		);
 		const noMods = await h.discord.chatInput({ name: 'modpack', subcommand: 'check', options: { file: quiet } });
-		expect(await ephemeralAnswer(noMods.id)).toContain('That log has no lines naming the mods');
+		expect(await ephemeralAnswer(noMods.id, true)).toContain('That log has no lines naming the mods');
 	});
 
 	it('reads only the start of a log of 10 MB, where the mod lines are', async () => {
