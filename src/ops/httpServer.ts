@@ -34,6 +34,16 @@ export interface OpsServerOptions {
 	checkTimeoutMs?: number;
 }
 
+/**
+ * The URL this machine reaches the server at: the loopback address when it listens on every interface (no `host`,
+ * `0.0.0.0` or `::`), else `host` (IPv6 in brackets).
+ */
+export function localUrl(port: number, host?: string): string {
+	const local = host === undefined || host === '0.0.0.0' || host === '::';
+	const name = local ? '127.0.0.1' : host;
+	return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+}
+
 /** Why the server could not start, naming the port (never anything secret). */
 export class OpsServerError extends Error {
 	override readonly name = 'OpsServerError';
@@ -108,10 +118,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 		log.error({ err: error }, 'operations server error');
 	});
 	const address = server.address() as AddressInfo;
-	// Bound to every interface: this machine reaches it on the loopback address.
-	const local = options.host === undefined || options.host === '0.0.0.0' || options.host === '::';
-	const host = local ? '127.0.0.1' : (options.host ?? '127.0.0.1');
-	const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+	const url = localUrl(address.port, options.host);
 	log.info(
 		{ port: address.port, host: options.host ?? 'all interfaces', endpoints: Object.keys(routes) },
 		'operations endpoints listening',

@@ -2,7 +2,8 @@ import { Client, GatewayIntentBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gatewayState } from '../../src/discord/gateway.js';
 import { silentLogger } from '../../src/log.js';
-import { OpsServerError, startOpsServer, type OpsServer } from '../../src/ops/httpServer.js';
+import { checkHealth } from '../../src/ops/healthcheck.js';
+import { OpsServerError, localUrl, startOpsServer, type OpsServer } from '../../src/ops/httpServer.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { botReadiness, checkReadiness, type ReadinessCheck } from '../../src/ops/readiness.js';
 
@@ -129,5 +130,27 @@ describe('botReadiness', () => {
 			1_000,
 		);
 		expect(report.ready).toBe(true);
+	});
+});
+
+describe('checkHealth (the container HEALTHCHECK)', () => {
+	it('does pass when /healthz answers, and fail when nothing listens on the port', async () => {
+		const server = await serve();
+		expect(await checkHealth({ httpPort: server.port, httpHost: undefined })).toBe(true);
+		expect(await checkHealth({ httpPort: server.port, httpHost: '127.0.0.1' })).toBe(true);
+		await servers.pop()?.close();
+		expect(await checkHealth({ httpPort: server.port, httpHost: undefined })).toBe(false);
+	});
+
+	it('does pass without asking anything when HTTP_PORT is not set', async () => {
+		expect(await checkHealth({ httpPort: undefined, httpHost: '192.0.2.1' })).toBe(true);
+	});
+
+	it('does reach a server bound to every interface on the loopback address, and IPv6 hosts in brackets', () => {
+		expect(localUrl(8080)).toBe('http://127.0.0.1:8080');
+		expect(localUrl(8080, '0.0.0.0')).toBe('http://127.0.0.1:8080');
+		expect(localUrl(8080, '::')).toBe('http://127.0.0.1:8080');
+		expect(localUrl(8080, '::1')).toBe('http://[::1]:8080');
+		expect(localUrl(8080, '10.0.0.5')).toBe('http://10.0.0.5:8080');
 	});
 });
