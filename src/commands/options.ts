@@ -4,7 +4,7 @@
  */
 import type { AutocompleteInteraction, SlashCommandStringOption } from 'discord.js';
 import type { BotContext } from '../discord/command.js';
-import { LIMITS } from '../render/limits.js';
+import { fitChoices } from '../render/fit.js';
 import { CATEGORIES } from '../services/portal/schemas.js';
 
 /** `name`: a mod's internal name, title or portal link, autocompleted from the catalog. */
@@ -30,12 +30,15 @@ export function categoryOption(option: SlashCommandStringOption): SlashCommandSt
 		.addChoices(...CATEGORIES.map((c) => ({ name: c, value: c })));
 }
 
-/** Answers the autocomplete of a `factorio_version` option: the catalog's versions starting with what was typed. */
+/**
+ * Answers the autocomplete of a `factorio_version` option: the catalog's versions starting with what was typed,
+ * through {@link fitChoices}.
+ */
 export async function respondFactorioVersions(
 	interaction: AutocompleteInteraction,
 	context: BotContext,
 	typed: string,
 ): Promise<void> {
 	const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(typed.trim()));
-	await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+	await interaction.respond(fitChoices(versions.map((v) => ({ name: v, value: v }))));
 }
