@@ -13,7 +13,7 @@ import { changelogUrl, modUrl, ownerUrl, thumbnailUrl, type PortalLinks } from '
 import { changelogMarkdown, fullChangelogLink } from './changelog.js';
 import { EMBED_COLOR, modLinkRow } from './components.js';
 import { fitMessage, type MessagePayload } from './fit.js';
-import { cleanText, displayTitle, linkedName, markdownLink, safeMarkdown } from './safeText.js';
+import { READ_MAX, cleanText, displayTitle, linkedName, markdownLink, safeMarkdown } from './safeText.js';
 
 /** One message to post and the announcement keys (`mod@version`) it covers, for marking the outbox. */
 export interface AnnouncementMessage {
@@ -62,7 +62,7 @@ function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDet
 	} else if (a.changelog.plain !== undefined) {
 		const plain = safeMarkdown(a.changelog.plain, { multiline: true });
 		text = cutAtLine(plain, detail === 'summary' ? Math.min(textRoom, PLAIN_SUMMARY_ROOM) : textRoom);
-		cut = text.length < plain.length;
+		cut = text.length < plain.length || a.changelog.plain.length > READ_MAX;
 	} else {
 		return '';
 	}

@@ -11,7 +11,7 @@ import type { ModDetails } from '../services/portal/schemas.js';
 import { EMBED_COLOR, modLinkRow } from './components.js';
 import { fitMessage, type MessagePayload } from './fit.js';
 import { LIMITS, cutAtLine, truncate } from './limits.js';
-import { cleanText, displayTitle, markdownLink, safeMarkdown } from './safeText.js';
+import { READ_MAX, cleanText, displayTitle, markdownLink, safeMarkdown } from './safeText.js';
 
 /** Room for a changelog date in a footer: real ones are short (`DD. MM. YYYY`, `2024-01-31`, `????`). */
 const DATE_ROOM = 100;
@@ -123,9 +123,11 @@ export function renderChangelog(links: PortalLinks, mod: ModDetails, version?: s
 		embed.description = text ? withFullLink(text, cut, link, LIMITS.embedDescription) : '*No entries.*';
 		if (section.date) embed.footer = { text: `Date: ${truncate(cleanText(section.date), DATE_ROOM)}` };
 	} else if (changelog.sections.length === 0 && !version) {
-		const plain = safeMarkdown(changelog.plain ?? mod.changelog, { multiline: true });
+		const raw = changelog.plain ?? mod.changelog;
+		const plain = safeMarkdown(raw, { multiline: true });
+		const cut = plain.length > LIMITS.embedDescription || raw.length > READ_MAX;
 		embed.title = safeMarkdown(`${title} changelog`);
-		embed.description = withFullLink(plain, plain.length > LIMITS.embedDescription, link, LIMITS.embedDescription);
+		embed.description = plain ? withFullLink(plain, cut, link, LIMITS.embedDescription) : '*No entries.*';
 	} else {
 		return undefined;
 	}

@@ -29,7 +29,11 @@ const LINE_BREAK = /\r\n?|[\u0085\u2028\u2029]/g;
  */
 export function cleanText(text: string, options: { multiline?: boolean } = {}): string {
 	const visible = text.replace(LINE_BREAK, '\n').replace(INVISIBLE, '');
-	if (options.multiline !== true) return visible.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+	if (options.multiline !== true)
+		return visible
+			.replace(/\s+/g, ' ')
+			.replace(/\p{Cc}/gu, '')
+			.trim();
 	return visible
 		.replace(CONTROL_EXCEPT_TAB_AND_NEWLINE, '')
 		.replace(/[ \t]+$/gm, '')
