@@ -35,6 +35,8 @@ export interface RecordedFile {
 	filename: string;
 	size: number;
 	contentType: string;
+	/** The file's bytes. */
+	data: Buffer;
 }
 
 /** One HTTP request the fake received, recorded just before its answer was written. */
@@ -112,10 +114,11 @@ export interface FakeDiscordOptions {
 	/** Guilds to create. Default: one guild. The first is the default guild (`guildId`, `channels`). */
 	guilds?: FakeGuild[];
 	/**
-	 * If set, an interaction callback arriving later than this many ms after the dispatch gets 404 10062 Unknown
-	 * interaction (Discord's limit is 3,000 ms). Default: not enforced, so slow machines do not make tests flaky.
+	 * An interaction callback arriving later than this many ms after the dispatch gets 404 10062 Unknown interaction,
+	 * as on Discord ("Receiving and Responding to Interactions": respond within 3 seconds). Default 3,000, so a handler
+	 * that answers late fails its test. `false` turns the check off (a test that must not enforce it says so).
 	 */
-	interactionDeadlineMs?: number;
+	interactionDeadlineMs?: number | false;
 }
 
 /** A fault to inject: the next `times` matching requests get this answer instead of the normal one. */
@@ -150,7 +153,8 @@ export interface ChatInputInvocation {
 	 * Option values by name. Types come from the registered command when it was registered with the fake; otherwise
 	 * from the value: string 3, integer 4, non-integer number 10, boolean 5; names `channel`/`*channel` are type 7
 	 * CHANNEL, `role`/`*role` type 8 ROLE, `user`/`*user` type 6 USER (the value is an id, resolved into
-	 * `data.resolved`).
+	 * `data.resolved`). An attachment option (type 11 in the registered command) takes an id from
+	 * {@link FakeDiscord.addAttachment}, resolved into `data.resolved.attachments`.
 	 */
 	options?: Record<string, string | number | boolean>;
 	/** Default `'member'`. */
@@ -346,6 +350,8 @@ const FLAG_EPHEMERAL = 1 << 6;
 const FLAG_LOADING = 1 << 7;
 const FLAG_COMPONENTS_V2 = 1 << 15;
 const NONCE_WINDOW_MS = 5 * 60_000;
+/** Discord's time to answer (or defer) an interaction. */
+const INTERACTION_DEADLINE_MS = 3_000;
 const RESUME_BUFFER = 1000;
 
 let lastSnowflake = 0n;
@@ -409,7 +415,8 @@ function parseMultipart(raw: Buffer, contentType: string): { payload: unknown; f
 			const field = /name="([^"]*)"/i.exec(head)?.[1] ?? '';
 			const filename = /filename="([^"]*)"/i.exec(head)?.[1];
 			const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream';
-			if (filename !== undefined) files.push({ field, filename, size: content.length, contentType: type.trim() });
+			if (filename !== undefined)
+				files.push({ field, filename, size: content.length, contentType: type.trim(), data: Buffer.from(content) });
 			else if (field === 'payload_json') payload = JSON.parse(content.toString('utf8')) as unknown;
 		}
 		start = next;
@@ -496,6 +503,7 @@ export class FakeDiscord {
 	#globalWindowEnd = 0;
 	#globalCount = 0;
 	#closing: Promise<void> | undefined;
+	readonly #attachments = new Map<string, { payload: Json; content: Buffer }>();
 
 	private constructor(server: Server, wss: WebSocketServer, port: number, options: FakeDiscordOptions) {
 		this.#server = server;
@@ -1262,6 +1270,9 @@ export class FakeDiscord {
 					flags: 0,
 				};
 				addResolved('roles', id, structuredClone(role));
+			} else if (optionType === 11) {
+				const attachment = this.#attachments.get(id);
+				if (attachment) addResolved('attachments', id, structuredClone(attachment.payload));
 			} else if (optionType === 6) {
 				const member = this.#member(guild, id);
 				addResolved(
@@ -1364,6 +1375,63 @@ export class FakeDiscord {
 		return { id, token };
 	}
 
+	// ---------------------------------------------------------------- attachments (options of type 11)
+
+	/**
+	 * Uploads a file a user attaches to a slash command: use the returned id as the value of an attachment option
+	 * (type 11, from the registered command). The interaction then carries it in `data.resolved.attachments` with a
+	 * `url` on this fake (`http://127.0.0.1:PORT/attachments/{channel}/{id}/{filename}`), which answers
+	 * `GET` with the bytes, like Discord's CDN.
+	 *
+	 * @param options.size - the `size` the payload claims (default: the real length), e.g. to announce a large file.
+	 * @returns the attachment's snowflake id.
+	 */
+	addAttachment(
+		filename: string,
+		content: string | Buffer,
+		options: { contentType?: string; size?: number; channelId?: string } = {},
+	): string {
+		const id = snowflake();
+		const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+		const channel = options.channelId ?? this.channels.text;
+		const url = `${this.apiUrl.replace(/\/api$/, '')}/attachments/${channel}/${id}/${encodeURIComponent(filename)}`;
+		this.#attachments.set(id, {
+			content: bytes,
+			payload: {
+				id,
+				filename,
+				size: options.size ?? bytes.length,
+				url: `${url}?ex=${Math.floor(Date.now() / 1000 + 86_400).toString(16)}`,
+				proxy_url: url,
+				content_type: options.contentType ?? 'text/plain; charset=utf-8',
+				ephemeral: true,
+			},
+		});
+		return id;
+	}
+
+	/** The `GET /attachments/...` downloads the fake served (the bot reading attached files). */
+	attachmentDownloads(): RecordedRequest[] {
+		return this.requests.filter((r) => r.path.startsWith('/attachments/'));
+	}
+
+	#serveAttachment(method: string, url: URL, req: IncomingMessage, res: ServerResponse): void {
+		const id = url.pathname.split('/')[3] ?? '';
+		const attachment = this.#attachments.get(id);
+		const recorded = new Recorded(method, url.pathname, url.searchParams, req.headers, undefined, [], Date.now());
+		recorded.status = method === 'GET' && attachment ? 200 : 404;
+		this.requests.push(recorded);
+		if (recorded.status !== 200 || !attachment) {
+			res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+			return;
+		}
+		res.writeHead(200, {
+			'content-type': String(attachment.payload.content_type),
+			'content-length': attachment.content.length,
+		});
+		res.end(attachment.content);
+	}
+
 	// ---------------------------------------------------------------- HTTP
 
 	async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -1379,6 +1447,10 @@ export class FakeDiscord {
 			path = url.pathname;
 		}
 		const method = (req.method ?? 'GET').toUpperCase();
+		if (!prefixed && url.pathname.startsWith('/attachments/')) {
+			this.#serveAttachment(method, url, req, res);
+			return;
+		}
 		let body: unknown;
 		let files: RecordedFile[] = [];
 		let badBody = false;
@@ -1801,8 +1873,8 @@ export class FakeDiscord {
 	#callback(r: Recorded, id: string, token: string, body: Json): Reply {
 		const interaction = this.#interactions.get(id);
 		if (interaction?.token !== token) return unknownInteraction();
-		const deadline = this.#options.interactionDeadlineMs;
-		if (deadline !== undefined && r.at - interaction.dispatchedAt > deadline) return unknownInteraction();
+		const deadline = this.#options.interactionDeadlineMs ?? INTERACTION_DEADLINE_MS;
+		if (deadline !== false && r.at - interaction.dispatchedAt > deadline) return unknownInteraction();
 		if (interaction.callbackType !== undefined)
 			return apiError(400, 40060, 'Interaction has already been acknowledged.');
 		const type = Number(body.type);

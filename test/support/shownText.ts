@@ -19,8 +19,18 @@ function escaped(text: string, index: number): boolean {
 	return backslashes % 2 === 1;
 }
 
-function textProblems(path: string, text: unknown, markdown: boolean): string[] {
-	if (typeof text !== 'string') return [];
+/** `text` without its inline code spans (`` `...` `` opened by an unescaped backtick): markup inside them shows as text. */
+function withoutCodeSpans(text: string): string {
+	return text.replace(/(^|[^\\])`[^`\n]*`/g, '$1');
+}
+
+/**
+ * @param markdown - `embed` for embed text, where portal text goes and every backtick must be escaped; `content` for
+ *   message content, where the bot's own replies quote input as inline code; `false` for plain text.
+ */
+function textProblems(path: string, raw: unknown, markdown: 'embed' | 'content' | false): string[] {
+	if (typeof raw !== 'string') return [];
+	const text = markdown === 'content' ? withoutCodeSpans(raw) : raw;
 	const problems: string[] = [];
 	const bad = FORBIDDEN.exec(text);
 	if (bad) problems.push(`${path}: invisible or control character U+${bad[0].codePointAt(0)?.toString(16)}`);
@@ -59,19 +69,19 @@ function componentProblems(components: Json[], path: string): string[] {
 /** Problems in the text a message body shows (see the module comment); empty when none. */
 export function shownTextProblems(payload: unknown): string[] {
 	if (!isObject(payload)) return ['payload is not an object'];
-	const problems = textProblems('content', payload.content, true);
+	const problems = textProblems('content', payload.content, 'content');
 	objects(payload.embeds).forEach((embed, i) => {
 		const at = `embeds.${i}`;
 		const footer = isObject(embed.footer) ? embed.footer : {};
 		const author = isObject(embed.author) ? embed.author : {};
 		problems.push(
-			...textProblems(`${at}.title`, embed.title, true),
-			...textProblems(`${at}.description`, embed.description, true),
+			...textProblems(`${at}.title`, embed.title, 'embed'),
+			...textProblems(`${at}.description`, embed.description, 'embed'),
 			...textProblems(`${at}.footer.text`, footer.text, false),
 			...textProblems(`${at}.author.name`, author.name, false),
 			...objects(embed.fields).flatMap((field, j) => [
-				...textProblems(`${at}.fields.${j}.name`, field.name, true),
-				...textProblems(`${at}.fields.${j}.value`, field.value, true),
+				...textProblems(`${at}.fields.${j}.name`, field.name, 'embed'),
+				...textProblems(`${at}.fields.${j}.value`, field.value, 'embed'),
 			]),
 		);
 	});
