@@ -91,7 +91,7 @@ export function changelogMarkdown(
  * `text`, and when `cut`, the full-changelog link after an empty line; within `max` characters (`text` is cut at a
  * line end to make room for the link).
  */
-export function withFullLink(text: string, cut: boolean, link: string, max: number): string {
+function withFullLink(text: string, cut: boolean, link: string, max: number): string {
 	if (!cut) return text;
 	const room = max - link.length - 2;
 	const kept = room > 0 ? cutAtLine(text, room) : '';
