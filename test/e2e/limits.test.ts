@@ -49,9 +49,6 @@ let bot: Bot;
 beforeAll(async () => {
 	h = await createHarness({
 		portal: { full: hostileFullBodies() },
-		// Parsing the 1.7 MB changelogs blocks the event loop for a while: a longer heartbeat keeps the gateway from
-		// taking the connection for dead and reconnecting (no session receives interactions while it does).
-		discord: { heartbeatIntervalMs: 5_000 },
 		// Releases are polled by hand; all hostile releases of one poll fit below the digest threshold.
 		env: { POLL_CRON: NEVER, CATALOG_CRON: NEVER, DIGEST_THRESHOLD: '100' },
 	});
