@@ -99,6 +99,8 @@ function subcommandPath(command: Command, group: string | null, sub: string | nu
  * Builds the `interactionCreate` listener: routes chat input commands, autocomplete and message components to the
  * command that owns them (by command name or custom id prefix), and is the one error boundary. Follows Discord docs
  * "Receiving and Responding to Interactions". The returned promise never rejects.
+ *
+ * @param hooks.onHandled - called once per routed interaction, after its answer (metrics); a throw is logged.
  */
 export function createInteractionHandler(
 	commands: readonly Command[],
