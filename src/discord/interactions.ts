@@ -1,14 +1,14 @@
-import {
-	ApplicationCommandOptionType,
-	DiscordAPIError,
-	MessageFlags,
-	type Interaction,
-	type RepliableInteraction,
-} from 'discord.js';
+import { DiscordAPIError, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { discordTimestamp } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import { PortalError } from '../services/portal/client.js';
 import type { BotContext, Command } from './command.js';
+import {
+	observationOf,
+	outcomeOf,
+	type InteractionObservation,
+	type InteractionOutcome,
+} from './interactionObservation.js';
 
 /**
  * The message a user sees for an error: a {@link UserError}'s own text, a plain sentence for portal and Discord
@@ -57,44 +57,6 @@ async function replyWithError(interaction: RepliableInteraction, content: string
 	}
 }
 
-/** How the boundary ended an interaction: answered, a {@link UserError}, a {@link PortalError}, or another error. */
-export type InteractionOutcome = 'ok' | 'user_error' | 'portal_error' | 'error';
-
-/**
- * One handled interaction, for metrics. `command` is a registered command's name, with its subcommand group and
- * subcommand when the interaction names known ones (`mod search`), or `unknown`: never free text from the user.
- * `type` is the interaction's kind; `ms` runs from receipt to the end of the answer (error answers included).
- */
-export interface InteractionObservation {
-	command: string;
-	type: 'command' | 'autocomplete' | 'component';
-	outcome: InteractionOutcome;
-	ms: number;
-}
-
-function outcomeOf(error: unknown): InteractionOutcome {
-	if (error instanceof UserError) return 'user_error';
-	if (error instanceof PortalError) return 'portal_error';
-	return 'error';
-}
-
-/** `mod`, `mod search` or `group sub`: only names that the command's registration declares; else undefined. */
-function subcommandPath(command: Command, group: string | null, sub: string | null): string | undefined {
-	let options = command.data.options ?? [];
-	const path = [command.data.name];
-	for (const [name, type] of [
-		[group, ApplicationCommandOptionType.SubcommandGroup],
-		[sub, ApplicationCommandOptionType.Subcommand],
-	] as const) {
-		if (name === null) continue;
-		const option = options.find((candidate) => candidate.name === name && candidate.type === type);
-		if (!option) return undefined;
-		path.push(option.name);
-		options = 'options' in option ? (option.options ?? []) : [];
-	}
-	return path.join(' ');
-}
-
 /**
  * Builds the `interactionCreate` listener: routes chat input commands, autocomplete and message components to the
  * command that owns them (by command name or custom id prefix), and is the one error boundary. Follows Discord docs
@@ -113,16 +75,18 @@ export function createInteractionHandler(
 			command.componentPrefixes?.some((prefix) => customId === prefix || customId.startsWith(`${prefix}|`)),
 		);
 
-	/** The bounded name of what the interaction addressed, for {@link InteractionObservation.command}. */
-	const commandOf = (interaction: Interaction): string => {
-		if (interaction.isChatInputCommand() || interaction.isAutocomplete()) {
-			const command = byName.get(interaction.commandName);
-			const group = interaction.options.getSubcommandGroup(false);
-			const sub = interaction.options.getSubcommand(false);
-			return (command && subcommandPath(command, group, sub)) ?? 'unknown';
+	const observe = (interaction: Interaction, outcome: InteractionOutcome, ms: number) => {
+		const command = interaction.isMessageComponent()
+			? byPrefix(interaction.customId)
+			: interaction.isCommand() || interaction.isAutocomplete()
+				? byName.get(interaction.commandName)
+				: undefined;
+		const observation = hooks.onHandled && observationOf(interaction, command, outcome, ms);
+		try {
+			if (observation) hooks.onHandled?.(observation);
+		} catch (error) {
+			context.log.warn({ err: error }, 'the interaction observer failed');
 		}
-		if (interaction.isMessageComponent()) return byPrefix(interaction.customId)?.data.name ?? 'unknown';
-		return 'unknown';
 	};
 
 	return async (interaction) => {
@@ -161,18 +125,4 @@ export function createInteractionHandler(
 			observe(interaction, outcome, performance.now() - startedAt);
 		}
 	};
-
-	function observe(interaction: Interaction, outcome: InteractionOutcome, ms: number): void {
-		if (!hooks.onHandled) return;
-		let type: InteractionObservation['type'];
-		if (interaction.isChatInputCommand()) type = 'command';
-		else if (interaction.isAutocomplete()) type = 'autocomplete';
-		else if (interaction.isMessageComponent()) type = 'component';
-		else return;
-		try {
-			hooks.onHandled({ command: commandOf(interaction), type, outcome, ms });
-		} catch (error) {
-			context.log.warn({ err: error }, 'the interaction observer failed');
-		}
-	}
 }

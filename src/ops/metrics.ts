@@ -9,7 +9,7 @@
  * `factorio_mod_bot_` prefix; node's default metrics (`process_*`, `nodejs_*`) keep their usual names.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { InteractionObservation } from '../discord/interactions.js';
+import type { InteractionObservation } from '../discord/interactionObservation.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { PortalRequestObservation } from '../services/portal/client.js';
 
