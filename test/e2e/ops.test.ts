@@ -145,9 +145,13 @@ describe('the operations endpoints of the running bot', () => {
 		h.portal.addRelease('FARL', { version: '9.9.9', factorio_version: '0.16', released_at: at });
 		h.portal.addRelease('bobplates', { version: '9.9.9', factorio_version: '0.16', released_at: at });
 		await bot.jobs.releasePoller.run();
-		await vi.waitFor(() => {
-			expect(bot.client.ws.ping).toBeGreaterThanOrEqual(0);
-		});
+		// The gateway's first heartbeat comes within its interval (times a random factor).
+		await vi.waitFor(
+			() => {
+				expect(bot.client.ws.ping).toBeGreaterThanOrEqual(0);
+			},
+			{ timeout: 15_000, interval: 50 },
+		);
 
 		const after = await scrape();
 		const moved = (name: string, labels?: Record<string, string>) =>
