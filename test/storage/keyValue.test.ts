@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/storage/database.js';
 import { openKeyValueStore, type KeyValueStore } from '../../src/storage/keyValue.js';
@@ -152,10 +153,7 @@ describe('the key-value store on SQLite', () => {
 		const keyValues = await openKeyValueStore(database);
 		try {
 			// An in-memory database is private to its connection: keyv can only see this row through the same one.
-			await database.db
-				.insertInto('keyv' as never)
-				.values({ key: 'bot:direct', value: '{"value":1}' } as never)
-				.execute();
+			await sql`insert into keyv (key, value) values ('bot:direct', '{"value":1}')`.execute(database.db);
 			expect(await keyValues.keyv.get('direct')).toBe(1);
 			let release: () => void = () => undefined;
 			const held = new Promise<void>((resolve) => (release = resolve));
