@@ -12,7 +12,7 @@ import { createInteractionHandler } from './discord/interactions.js';
 import { registerCommands } from './discord/registerCommands.js';
 import { scheduleCatalogRefresh } from './jobs/catalogRefresh.js';
 import type { Job } from './jobs/job.js';
-import { scheduleReleasePoller } from './jobs/releasePoller.js';
+import { pollerPortal, scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
 import { Catalog } from './services/catalog/catalog.js';
 import { FeedStatus } from './services/announcements/feedStatus.js';
@@ -72,7 +72,7 @@ export async function startBot(
 	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
 	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
 	const outbox = new Outbox({ store });
-	const tracker = new ReleaseTracker({ store, portal, log: log.child({ module: 'releases' }) });
+	const tracker = new ReleaseTracker({ store, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
 	await Promise.all([subscriptions.load(), outbox.load(), tracker.load()]);
 	if (await catalog.load()) {
 		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');

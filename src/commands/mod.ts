@@ -10,16 +10,29 @@ import {
 	type MessageComponentInteraction,
 } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
-import { LIMITS, truncate } from '../render/limits.js';
+import { LIMITS, escapeMarkdown, truncate } from '../render/limits.js';
 import { SEARCH_OPEN_ID, SEARCH_PAGE_ID, decodeSearchState, searchPageIds } from '../discord/customIds.js';
 import { renderChangelog } from '../render/changelog.js';
 import { renderModInfo } from '../render/modInfo.js';
 import { SORT_LABELS, autocompleteLabel, renderSearchPage, type SearchState } from '../render/searchPage.js';
 import type { CatalogSort } from '../services/catalog/catalog.js';
-import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
+import {
+	categoryOption,
+	cleanInput,
+	echoInput,
+	factorioVersionOption,
+	modNameOption,
+	readFilters,
+	respondFactorioVersions,
+} from './options.js';
 import { compareVersions } from '../services/factorio/version.js';
 import { UserError } from '../services/errors.js';
-import { modNameFromInput } from '../services/factorio/modReference.js';
+import {
+	PORTAL_HOSTS,
+	modNameFromInput,
+	parseModReference,
+	suggestionText,
+} from '../services/factorio/modReference.js';
 import { PortalError } from '../services/portal/client.js';
 import type { ModDetails, ModSummary } from '../services/portal/schemas.js';
 
@@ -78,9 +91,10 @@ const data = new SlashCommandBuilder()
 
 /**
  * Finds the mod a user meant and fetches its full details from the portal (cached).
- * Accepts an internal name, a title (case-insensitive) or a pasted portal link.
+ * Accepts an internal name, a title (case-insensitive) or a pasted portal link; see {@link modNameOf}.
  *
- * @throws {UserError} when the input is empty or no such mod exists (with the closest names from the catalog).
+ * @throws {UserError} when the input cannot name a mod (no portal request then) or no such mod exists (with the
+ *   closest names from the catalog).
  * @throws {PortalError} when the portal is unavailable, rate limiting or answering garbage.
  */
 export async function findModDetails(context: BotContext, input: string): Promise<ModDetails> {
@@ -92,15 +106,38 @@ export async function findModDetails(context: BotContext, input: string): Promis
 	}
 }
 
+/** Hosts whose `/mod/{name}` links count as portal links: mods.factorio.com and the configured portal. */
+function portalHosts(context: BotContext): string[] {
+	try {
+		return [...PORTAL_HOSTS, new URL(context.links.portalUrl).host.toLowerCase()];
+	} catch {
+		return [...PORTAL_HOSTS];
+	}
+}
+
 /**
- * The internal name a user meant: a catalog mod by name, title or pasted link, else the name inside the input.
+ * The internal name a user meant, without asking the portal: a catalog mod by name, title or pasted link, else the
+ * name inside the input when it can be a mod name at all (`modReference.ts`: the characters and length of every
+ * recorded name; links to mods.factorio.com or the configured portal only).
  *
- * @throws {UserError} when the input holds no name at all.
+ * @throws {UserError} when the input cannot name a mod: the reason, and the catalog's closest names.
  */
 export function modNameOf(context: BotContext, input: string): string {
-	const name = context.catalog.resolve(input)?.name ?? modNameFromInput(input);
-	if (name === '') throw new UserError('Give a mod name, title or mod portal link.');
-	return name;
+	const known = context.catalog.resolve(input);
+	if (known) return known.name;
+	const reference = parseModReference(input, { portalHosts: portalHosts(context) });
+	if (!reference.ok)
+		throw new UserError(truncate(`${reference.reason}${closestHint(context, input)}`, LIMITS.messageContent));
+	return context.catalog.resolve(reference.name)?.name ?? reference.name;
+}
+
+/** ` Closest names: ...` from the catalog for what the user typed, or an empty string. */
+function closestHint(context: BotContext, input: string): string {
+	const text = suggestionText(input);
+	const closest = text === '' ? [] : context.catalog.suggest(text, 3);
+	return closest.length > 0
+		? ` Closest names: ${closest.map((m) => `${echoInput(m.name, 100)} (${escapeMarkdown(cleanInput(m.title).slice(0, 100))})`).join(', ')}.`
+		: '';
 }
 
 /**
@@ -109,11 +146,11 @@ export function modNameOf(context: BotContext, input: string): string {
  */
 export function modNotFound(context: BotContext, name: string, error: unknown): unknown {
 	if (!(error instanceof PortalError && error.kind === 'not_found')) return error;
-	const closest = context.catalog.suggest(name, 3);
-	const hint =
-		closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\` (${m.title})`).join(', ')}.` : '';
 	return new UserError(
-		truncate(`No mod named \`${name.replace(/`/g, "'")}\` on the mod portal.${hint}`, LIMITS.messageContent),
+		truncate(
+			`No mod named ${echoInput(name, 100)} on the mod portal.${closestHint(context, name)}`,
+			LIMITS.messageContent,
+		),
 	);
 }
 
@@ -128,28 +165,39 @@ function searchPage(context: BotContext, state: SearchState) {
 }
 
 async function executeSearch(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const filters = readFilters(interaction, context, { withTag: false });
 	const state: SearchState = {
-		query: interaction.options.getString('query', true).trim().slice(0, MAX_QUERY),
-		factorioVersion: interaction.options.getString('factorio_version')?.trim() || undefined,
-		category: interaction.options.getString('category') ?? undefined,
-		sort: (interaction.options.getString('sort') ?? 'relevance') as CatalogSort,
+		query: cleanInput(interaction.options.getString('query', true)).slice(0, MAX_QUERY).trim(),
+		factorioVersion: filters.factorioVersion,
+		category: filters.category,
+		sort: sortOf(interaction.options.getString('sort')),
 		page: 1,
 	};
+	if (state.query === '') throw new UserError('Give some words to search for.');
 	if (context.catalog.size === 0)
 		throw new UserError('The mod list is still loading from the mod portal. Try again in a minute.');
 	let page = searchPage(context, state);
-	if (page.total === 0 && context.portal.canSearch) page = await portalSearchFallback(context, state);
+	if (page.total === 0 && context.portal.canSearch) {
+		// The portal can take longer than Discord's 3 seconds: acknowledge first.
+		await interaction.deferReply();
+		page = await portalSearchFallback(context, state);
+	}
 	if (page.total === 0) {
-		const closest = context.catalog.suggest(state.query, 3);
-		const hint = closest.length > 0 ? ` Closest names: ${closest.map((m) => `\`${m.name}\``).join(', ')}.` : '';
 		throw new UserError(
 			truncate(
-				`No mods match “${state.query}”${state.factorioVersion || state.category ? ' with these filters' : ''}.${hint}`,
+				`No mods match ${echoInput(state.query)}${state.factorioVersion || state.category ? ' with these filters' : ''}.${closestHint(context, state.query)}`,
 				LIMITS.messageContent,
 			),
 		);
 	}
-	await interaction.reply(renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE, searchPageIds(state)));
+	const message = renderSearchPage(context.links, state, page, SEARCH_PAGE_SIZE, searchPageIds(state));
+	if (interaction.deferred) await interaction.editReply(message);
+	else await interaction.reply(message);
+}
+
+/** The `sort` option, checked: one of the offered sorts, else relevance. */
+function sortOf(value: string | null): CatalogSort {
+	return value !== null && Object.hasOwn(SORT_LABELS, value) ? (value as CatalogSort) : 'relevance';
 }
 
 /** The portal's own search (needs a portal account), mapped to catalog entries; used when the catalog finds nothing. */
@@ -169,17 +217,18 @@ async function portalSearchFallback(context: BotContext, state: SearchState) {
 }
 
 async function executeInfo(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-	const input = interaction.options.getString('name', true);
+	// Input that cannot name a mod is refused at once, privately, before the public "thinking…".
+	const name = modNameOf(context, interaction.options.getString('name', true));
 	await interaction.deferReply();
-	const mod = await findModDetails(context, input);
+	const mod = await findModDetails(context, name);
 	await interaction.editReply(renderModInfo(context.links, mod));
 }
 
 async function executeChangelog(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-	const input = interaction.options.getString('name', true);
-	const version = interaction.options.getString('version')?.trim() || undefined;
+	const name = modNameOf(context, interaction.options.getString('name', true));
+	const version = cleanInput(interaction.options.getString('version') ?? '') || undefined;
 	await interaction.deferReply();
-	const mod = await findModDetails(context, input);
+	const mod = await findModDetails(context, name);
 	const message = renderChangelog(context.links, mod, version);
 	if (!message) {
 		if (!mod.changelog?.trim()) throw new UserError(`${mod.title} has no changelog on the mod portal.`);
@@ -189,7 +238,7 @@ async function executeChangelog(interaction: ChatInputCommandInteraction, contex
 			.slice(0, 10);
 		throw new UserError(
 			truncate(
-				`${mod.title} has no changelog entry for version \`${version ?? ''}\`. Recent releases: ${recent.join(', ')}.`,
+				`${mod.title} has no changelog entry for version ${echoInput(version ?? '', 40)}. Recent releases: ${recent.join(', ')}.`,
 				LIMITS.messageContent,
 			),
 		);
@@ -274,7 +323,7 @@ export const modCommand = {
 		if (sub === 'search') await executeSearch(interaction, context);
 		else if (sub === 'info') await executeInfo(interaction, context);
 		else if (sub === 'changelog') await executeChangelog(interaction, context);
-		else throw new UserError(`Unknown subcommand ${sub}.`);
+		else throw new UserError(`Unknown subcommand ${echoInput(sub, 32)}.`);
 	},
 	autocomplete,
 	componentPrefixes: [SEARCH_PAGE_ID, SEARCH_OPEN_ID],

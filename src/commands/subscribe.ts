@@ -17,10 +17,18 @@ import {
 import type { BotContext, Command } from '../discord/command.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import { TAGS } from '../services/portal/schemas.js';
 import type { ChangelogDetail, SubscriptionTarget } from '../services/announcements/subscriptions.js';
 import { modChoices, modNameOf, modNotFound } from './mod.js';
-import { categoryOption, factorioVersionOption, modNameOption, respondFactorioVersions } from './options.js';
+import {
+	categoryOption,
+	cleanInput,
+	echoInput,
+	factorioVersionOption,
+	modNameOption,
+	readFilters,
+	respondFactorioVersions,
+	tagOption,
+} from './options.js';
 
 /** Channel kinds a subscription can post into. */
 export const SUBSCRIBABLE_CHANNELS = [
@@ -83,12 +91,7 @@ const data = new SlashCommandBuilder()
 				.setDescription('Every release and new mod on the portal that passes the filters')
 				.addStringOption((o) => factorioVersionOption(o, 'Only releases for this Factorio version, e.g. 2.0'))
 				.addStringOption(categoryOption)
-				.addStringOption((o) =>
-					o
-						.setName('tag')
-						.setDescription('Only mods with this tag')
-						.addChoices(...TAGS.map((t) => ({ name: t, value: t }))),
-				),
+				.addStringOption(tagOption),
 		),
 	)
 	.toJSON();
@@ -129,7 +132,7 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		const input = interaction.options.getString('name', true);
 		const known = context.catalog.resolve(input);
 		if (known) return { kind: 'mod', name: known.name };
-		// A mod newer than the catalog: the portal knows it.
+		// A mod newer than the catalog: the portal knows it. Input that cannot name a mod is refused before.
 		const name = modNameOf(context, input);
 		try {
 			return { kind: 'mod', name: (await context.portal.getMod(name)).name };
@@ -138,27 +141,25 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		}
 	}
 	if (sub === 'author') {
-		const input = interaction.options.getString('name', true).trim();
-		const owners = context.catalog.owners(input, 5);
+		const input = cleanInput(interaction.options.getString('name', true));
+		const owners = input === '' ? [] : context.catalog.owners(input, 5);
 		const exact = owners.find((o) => o.toLowerCase() === input.toLowerCase());
 		if (!exact) {
 			throw new UserError(
 				truncate(
-					`No mod portal user \`${input}\` owns a mod.${owners.length ? ` Closest: ${owners.map((o) => `\`${o}\``).join(', ')}.` : ''}`,
+					`No mod portal user ${echoInput(input)} owns a mod.${owners.length ? ` Closest: ${owners.map((o) => echoInput(o)).join(', ')}.` : ''}`,
 					LIMITS.messageContent,
 				),
 			);
 		}
 		return { kind: 'author', owner: exact };
 	}
-	return {
-		kind: 'all',
-		filters: {
-			factorioVersion: interaction.options.getString('factorio_version')?.trim() || undefined,
-			category: interaction.options.getString('category') ?? undefined,
-			tag: interaction.options.getString('tag') ?? undefined,
-		},
-	};
+	return { kind: 'all', filters: readFilters(interaction, context, { withTag: true }) };
+}
+
+/** The `changelog` option, checked: one of its choices, else `full`. */
+function changelogOf(value: string | null): ChangelogDetail {
+	return value === 'summary' || value === 'none' ? value : 'full';
 }
 
 const STATUS_TEXT = {
@@ -170,6 +171,8 @@ const STATUS_TEXT = {
 
 async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
 	if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+	// Channel lookups, the portal (a mod newer than the catalog) and the store can take longer than Discord's 3 s.
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const channel = interaction.options.getChannel('channel') ?? interaction.channel;
 	if (!channel || !(SUBSCRIBABLE_CHANNELS as readonly ChannelType[]).includes(channel.type)) {
 		throw new UserError('Pick a text, announcement or forum channel, or a thread.');
@@ -188,7 +191,7 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 		);
 
 	const target = await targetOf(interaction, context);
-	const changelog = (interaction.options.getString('changelog') ?? 'full') as ChangelogDetail;
+	const changelog = changelogOf(interaction.options.getString('changelog'));
 	const role = interaction.options.getRole('role');
 	const { subscription, status } = await context.subscriptions.add({
 		guildId: interaction.guildId,
@@ -204,9 +207,8 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 	]
 		.filter(Boolean)
 		.join(', ');
-	await interaction.reply({
+	await interaction.editReply({
 		content: `${STATUS_TEXT[status]} ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}> (${extras}).`,
-		flags: MessageFlags.Ephemeral,
 		allowedMentions: { parse: [] },
 	});
 	// A resumed subscription may have posts waiting in the outbox.

@@ -41,13 +41,15 @@ export function subscriptionLine(describe: string, subscription: Subscription): 
 }
 
 /**
- * One line on the release feed as a whole: when the portal was last checked, or since when it fails. Admins see a
- * silent feed explained instead of wondering.
+ * One line on the release feed as a whole: when the portal was last checked, or since when it fails and, while the
+ * poller backs off, when it checks next. Admins see a silent feed explained instead of wondering.
  */
 export function feedLine(status: FeedStatus): string {
 	if (status.failingSince) {
 		const since = discordTimestamp(status.failingSince.toISOString(), 'R') ?? 'a while';
-		return `⚠️ Release checks have been failing since ${since} (${status.lastFailure ?? 'unknown reason'}). Nothing is lost: releases are announced once the portal answers again.`;
+		const next = status.nextCheckAt ? discordTimestamp(status.nextCheckAt.toISOString(), 'R') : undefined;
+		const backoff = next ? `; the bot backs off, next check ${next}` : '';
+		return `⚠️ Release checks have been failing since ${since} (${status.lastFailure ?? 'unknown reason'})${backoff}. Nothing is lost: releases are announced once the portal answers again.`;
 	}
 	if (status.lastSuccessAt)
 		return `Release feed: last checked ${discordTimestamp(status.lastSuccessAt.toISOString(), 'R') ?? ''}.`;
@@ -61,11 +63,12 @@ export const subscriptionsCommand = {
 	data,
 	async execute(interaction, context) {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+		// The subscription store may have to be read: acknowledge within Discord's 3 s first.
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const list = context.subscriptions.list(interaction.guildId);
 		if (list.length === 0) {
-			await interaction.reply({
+			await interaction.editReply({
 				content: `This server has no subscriptions yet. Add one with \`/subscribe\`.\n${feedLine(context.feedStatus)}`,
-				flags: MessageFlags.Ephemeral,
 			});
 			return;
 		}
@@ -85,10 +88,9 @@ export const subscriptionsCommand = {
 			embeds[0].title = `Subscriptions in this server: ${list.length}${paused ? `, ${paused} paused` : ''}`;
 		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
 		const [first, ...rest] = chunkEmbeds(embeds);
-		await interaction.reply({
+		await interaction.editReply({
 			content: feedLine(context.feedStatus),
 			embeds: first ?? [],
-			flags: MessageFlags.Ephemeral,
 			allowedMentions: { parse: [] },
 		});
 		for (const chunk of rest)

@@ -34,6 +34,8 @@ export const unsubscribeCommand = {
 	data,
 	async execute(interaction, context) {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
+		// Removing writes the store, which can take longer than Discord's 3 s.
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const input = interaction.options.getString('subscription', true).trim();
 		const list = context.subscriptions.list(interaction.guildId);
 		const subscription =
@@ -49,9 +51,8 @@ export const unsubscribeCommand = {
 		}
 		await context.subscriptions.remove(interaction.guildId, subscription.id);
 		await context.outbox.dropSubscription(subscription.id);
-		await interaction.reply({
+		await interaction.editReply({
 			content: `Unsubscribed: ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}>.`,
-			flags: MessageFlags.Ephemeral,
 			allowedMentions: { parse: [] },
 		});
 	},

@@ -1,11 +1,13 @@
 import { DiscordAPIError, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { discordTimestamp } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import { PortalError } from '../services/portal/client.js';
 import type { BotContext, Command } from './command.js';
 
 /**
  * The message a user sees for an error: a {@link UserError}'s own text, a plain sentence for portal and Discord
- * failures, and a short apology for anything else (which is logged). Never a stack trace or a secret.
+ * failures (a rate limit says when to try again, as a Discord timestamp), and a short apology for anything else
+ * (which is logged). Never a stack trace or a secret.
  */
 export function userMessage(error: unknown): string {
 	if (error instanceof UserError) return error.message;
@@ -15,8 +17,10 @@ export function userMessage(error: unknown): string {
 				return 'The mod portal does not know that mod.';
 			case 'unavailable':
 				return 'The Factorio mod portal is not answering right now. Try again in a minute.';
-			case 'rate_limited':
-				return 'The Factorio mod portal asked the bot to slow down. Try again in a minute.';
+			case 'rate_limited': {
+				const when = error.retryAt ? discordTimestamp(error.retryAt.toISOString(), 'R') : undefined;
+				return `The Factorio mod portal asked the bot to slow down. Try again ${when ?? 'in a minute'}.`;
+			}
 			case 'invalid_response':
 				return 'The Factorio mod portal sent an answer the bot could not read. Try again later.';
 		}

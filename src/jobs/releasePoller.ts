@@ -2,9 +2,10 @@ import type { Delivery } from '../discord/delivery.js';
 import type { Logger } from '../log.js';
 import type { Catalog } from '../services/catalog/catalog.js';
 import type { FeedStatus } from '../services/announcements/feedStatus.js';
-import { PortalError } from '../services/portal/client.js';
+import { PortalError, type PortalClient, type PortalRequestOptions } from '../services/portal/client.js';
 import { announcementFromEvent, type Outbox } from '../services/announcements/outbox.js';
-import type { ReleaseEvent, ReleaseTracker } from '../services/announcements/releaseTracker.js';
+import type { ReleaseEvent, ReleaseSource, ReleaseTracker } from '../services/announcements/releaseTracker.js';
+import { Backoff } from './backoff.js';
 import type { SubscriptionStore } from '../services/announcements/subscriptions.js';
 import { scheduleJob, type Job } from './job.js';
 
@@ -13,7 +14,7 @@ export interface ReleasePipeline {
 	tracker: ReleaseTracker;
 	subscriptions: SubscriptionStore;
 	outbox: Outbox;
-	delivery: Delivery;
+	delivery: Pick<Delivery, 'deliverDue'>;
 	catalog: Catalog;
 	log: Logger;
 	/** Releases older than this (ms) found by reconciliation are recorded without a post. */
@@ -36,16 +37,37 @@ export async function enqueueEvents(pipeline: ReleasePipeline, events: readonly 
 	return entries.length;
 }
 
+/** The poller's portal requests: one attempt each, no waiting for a rate-limit pause; the next tick is the retry. */
+const POLL_REQUESTS: PortalRequestOptions = { retries: 0, maxWaitMs: 0 };
+
+/**
+ * The portal as the release tracker should use it from the poller: every request a single attempt that fails fast
+ * inside a rate-limit pause ({@link POLL_REQUESTS}), so that a failing portal costs one request a tick, and the
+ * poller's {@link Backoff} spaces the ticks.
+ */
+export function pollerPortal(portal: PortalClient): ReleaseSource {
+	return {
+		listMods: (params) => portal.listMods(params, POLL_REQUESTS),
+		getFullMod: (name, options) => portal.getFullMod(name, { ...options, ...POLL_REQUESTS }),
+	};
+}
+
 /**
  * The poller on `POLL_CRON`: a tick reconciles with the catalog when it was refreshed since the last tick, polls the
  * portal sorted by `updated_at`, queues announcements and delivers everything due. Never overlaps, never throws.
  * Reconciliation runs inside the poller's tick so the two never race over the known state.
+ *
+ * Repeated failures back it off (`backoff`, default {@link POLL_BACKOFF} in `backoff.ts`): ticks inside the wait skip
+ * the portal (they still deliver what is due), a rate-limit pause is waited out, the first success resets the pace;
+ * `pipeline.status` shows the next check.
  */
 export function scheduleReleasePoller(options: {
 	cron: string;
 	pipeline: ReleasePipeline;
+	backoff?: Backoff;
 }): Job & { requestReconcile(): void } {
 	const { pipeline } = options;
+	const backoff = options.backoff ?? new Backoff();
 	let reconcile = false;
 	const job = scheduleJob({
 		name: 'release-poller',
@@ -53,7 +75,12 @@ export function scheduleReleasePoller(options: {
 		log: pipeline.log,
 		async tick() {
 			const { tracker, catalog, log, status } = pipeline;
+			const startedAt = backoff.now();
 			try {
+				if (!backoff.ready(startedAt)) {
+					log.debug({ failures: backoff.failures, next: backoff.nextAttemptAt }, 'backing off from the portal');
+					return;
+				}
 				if (!tracker.seeded) {
 					// The first catalog refresh is the seed: one whole-portal request, not two.
 					if (catalog.size === 0) {
@@ -75,13 +102,17 @@ export function scheduleReleasePoller(options: {
 				const result = await tracker.poll();
 				const queued = await enqueueEvents(pipeline, result.events);
 				status.succeeded();
+				backoff.succeeded();
 				log.debug(
 					{ requests: result.requests, pages: result.pages, releases: result.events.length, queued },
 					'poll tick',
 				);
 			} catch (error) {
+				const next = backoff.failed(startedAt, error instanceof PortalError ? error.retryAt : undefined);
 				status.failed(
 					error instanceof PortalError ? `the mod portal: ${error.kind.replace('_', ' ')}` : 'an internal error',
+					new Date(startedAt),
+					next,
 				);
 				throw error;
 			} finally {

@@ -3,6 +3,7 @@
  * state value. The catalog service (`services/catalog/catalog.ts`) serialises and validates the mods; this module
  * only moves rows, so a mod can later be read on its own by name.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { readState, STATE_KEYS, writeState } from './state.js';
@@ -78,13 +79,15 @@ export class CatalogStore {
 			if (last) after = { position: last.position, name: last.name };
 			yield chunk.map(({ name, data }) => ({ name, data }));
 			if (chunk.length < READ_CHUNK) return;
+			await yieldToEventLoop();
 		}
 	}
 
 	/**
 	 * Makes `rows` (in the portal's order; a repeated name keeps its first row) the stored catalog, with `meta`, in
 	 * one transaction: rows whose data and position are unchanged are not written, rows of mods no longer listed are
-	 * deleted. A failure leaves the previous catalog as it was.
+	 * deleted. A failure leaves the previous catalog as it was. The event loop gets a turn after every chunk (on
+	 * SQLite the statements run on the main thread), so commands are answered during a refresh.
 	 *
 	 * @param rows any iterable; it is read once, in chunks, so a generator keeps only one chunk's JSON in memory.
 	 * @throws the driver's error.
@@ -114,6 +117,8 @@ export class CatalogStore {
 					.executeTakeFirst();
 				written += Number(result.numInsertedOrUpdatedRows ?? 0);
 				chunk = [];
+				// better-sqlite3 runs each statement on the main thread: let interactions and the gateway in between.
+				await yieldToEventLoop();
 			};
 			for (const row of rows) {
 				if (seen.has(row.name)) continue;

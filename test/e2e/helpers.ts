@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger, type Logger } from '../../src/log.js';
-import { FakeDiscord } from '../support/fakeDiscord.js';
+import { FakeDiscord, type FakeDiscordOptions } from '../support/fakeDiscord.js';
 import { FakePortal, type FakePortalOptions } from '../support/fakePortal.js';
 
 /** Assets base used in tests: never fetched, only put into embeds. */
@@ -22,12 +22,15 @@ export interface Harness {
 	close(): Promise<void>;
 }
 
-/** Starts a fake portal (recorded 2018 catalogue by default) and a fake Discord, and settings pointing at them. */
+/**
+ * Starts a fake portal (recorded 2018 catalogue by default) and a fake Discord (enforcing Discord's 3-second
+ * interaction deadline unless `discord` says otherwise), and settings pointing at them.
+ */
 export async function createHarness(
-	options: { portal?: FakePortalOptions; env?: Record<string, string> } = {},
+	options: { portal?: FakePortalOptions; discord?: FakeDiscordOptions; env?: Record<string, string> } = {},
 ): Promise<Harness> {
 	const portal = await FakePortal.start(options.portal);
-	const discord = await FakeDiscord.start();
+	const discord = await FakeDiscord.start(options.discord);
 	const dir = mkdtempSync(join(tmpdir(), 'fmb-e2e-'));
 	const env = (extra: Record<string, string> = {}) => ({
 		DISCORD_TOKEN: discord.token,

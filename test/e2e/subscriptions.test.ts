@@ -42,7 +42,9 @@ async function command(
 ) {
 	const { id } = await h.discord.chatInput({ name, subcommand, options, user });
 	const reply = await h.discord.interactionReply(id);
-	return reply.data as { content?: string; flags?: number; embeds?: Embed[] };
+	// A deferred answer's flags (ephemeral) are those of the reply message, not of the edit that filled it.
+	const flags = (reply.data.flags as number | undefined) ?? h.discord.replyMessage(id)?.flags;
+	return { ...reply.data, flags } as { content?: string; flags?: number; embeds?: Embed[] };
 }
 
 async function tick(): Promise<void> {

@@ -350,4 +350,45 @@ describe('FakeDiscord with the real discord.js Client', () => {
 		const statuses = limited.messages(limited.channels.text).map((r) => r.status);
 		expect(statuses).toContain(429);
 	});
+
+	it('answers 10062 Unknown interaction when the first answer comes after the deadline', async () => {
+		const strict = await FakeDiscord.start({ interactionDeadlineMs: 50 });
+		extraFakes.push(strict);
+		const bot = await loggedInClient(strict);
+		extraClients.push(bot);
+		const received = nextEvent(bot, Events.InteractionCreate);
+		const { id } = await strict.chatInput({ name: 'mod' });
+		const [interaction] = await received;
+		if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
+		await new Promise((resolve) => setTimeout(resolve, 120));
+		await expect(interaction.deferReply()).rejects.toMatchObject({ code: 10062, status: 404 });
+		expect((await strict.interactionResponse(id)).status).toBe(404);
+	});
+
+	it('enforces Discord’s 3-second deadline by default and accepts late answers when told not to', async () => {
+		const lenient = await FakeDiscord.start({ interactionDeadlineMs: false });
+		extraFakes.push(lenient);
+		const bot = await loggedInClient(lenient);
+		extraClients.push(bot);
+		const received = nextEvent(bot, Events.InteractionCreate);
+		const { id } = await lenient.chatInput({ name: 'mod' });
+		const [interaction] = await received;
+		if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
+		await new Promise((resolve) => setTimeout(resolve, 120));
+		await interaction.reply('late but accepted');
+		expect((await lenient.interactionResponse(id)).status).toBe(204);
+
+		// The default fake (beforeEach) enforces 3,000 ms: a callback stamped 3.1 s after the dispatch is refused.
+		const { id: lateId, token } = await fake.chatInput({ name: 'mod' });
+		const realNow = Date.now;
+		Date.now = () => realNow() + 3_100;
+		try {
+			const error: unknown = await client.rest
+				.post(Routes.interactionCallback(lateId, token), { body: { type: 5 }, auth: false })
+				.catch((e: unknown) => e);
+			expect(error).toMatchObject({ code: 10062, status: 404 });
+		} finally {
+			Date.now = realNow;
+		}
+	});
 });

@@ -102,10 +102,11 @@ export interface FakeDiscordOptions {
 	/** Guilds to create. Default: one guild. The first is the default guild (`guildId`, `channels`). */
 	guilds?: FakeGuild[];
 	/**
-	 * If set, an interaction callback arriving later than this many ms after the dispatch gets 404 10062 Unknown
-	 * interaction (Discord's limit is 3,000 ms). Default: not enforced, so slow machines do not make tests flaky.
+	 * An interaction callback arriving later than this many ms after the dispatch gets 404 10062 Unknown interaction,
+	 * as on Discord ("Receiving and Responding to Interactions": respond within 3 seconds). Default 3,000, so a handler
+	 * that answers late fails its test. `false` turns the check off (a test that must not enforce it says so).
 	 */
-	interactionDeadlineMs?: number;
+	interactionDeadlineMs?: number | false;
 }
 
 /** A fault to inject: the next `times` matching requests get this answer instead of the normal one. */
@@ -342,6 +343,8 @@ const FLAG_EPHEMERAL = 1 << 6;
 const FLAG_LOADING = 1 << 7;
 const FLAG_COMPONENTS_V2 = 1 << 15;
 const NONCE_WINDOW_MS = 5 * 60_000;
+/** Discord's time to answer (or defer) an interaction. */
+const INTERACTION_DEADLINE_MS = 3_000;
 const RESUME_BUFFER = 1000;
 const COMMAND_NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 
@@ -2005,8 +2008,8 @@ export class FakeDiscord {
 	#callback(r: Recorded, id: string, token: string, body: Json): Reply {
 		const interaction = this.#interactions.get(id);
 		if (interaction?.token !== token) return unknownInteraction();
-		const deadline = this.#options.interactionDeadlineMs;
-		if (deadline !== undefined && r.at - interaction.dispatchedAt > deadline) return unknownInteraction();
+		const deadline = this.#options.interactionDeadlineMs ?? INTERACTION_DEADLINE_MS;
+		if (deadline !== false && r.at - interaction.dispatchedAt > deadline) return unknownInteraction();
 		if (interaction.callbackType !== undefined)
 			return apiError(400, 40060, 'Interaction has already been acknowledged.');
 		const type = Number(body.type);

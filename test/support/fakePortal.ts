@@ -27,7 +27,8 @@
  * Every request is recorded in {@link FakePortal.requests} before faults apply. Faults
  * ({@link FakePortal.fault}) apply to requests whose raw path matches: `5xx` answers 503 (HTML), `timeout` never
  * answers (the socket is destroyed by {@link FakePortal.close}), `garbage` answers 200 with a non-JSON body,
- * `429` answers with `Retry-After: retryAfter` (seconds, default 1), `reset` destroys the socket.
+ * `429` answers with `Retry-After: retryAfter` (seconds, default 1; `null` sends no header), `reset` destroys the
+ * socket, `delay` answers normally after `ms` milliseconds (a slow portal).
  */
 import {
 	createServer,
@@ -52,13 +53,15 @@ export interface FakePortalOptions {
 
 /** A fault to inject; see {@link FakePortal.fault}. */
 export type PortalFault = {
-	kind: '5xx' | 'timeout' | 'garbage' | '429' | 'reset';
+	kind: '5xx' | 'timeout' | 'garbage' | '429' | 'reset' | 'delay';
 	/** How many matching requests it hits; default Infinity. */
 	times?: number;
 	/** Tested against the raw (still percent-encoded) request path, e.g. `/^\/api\/mods\/[^/]+\/full$/`. */
 	path?: RegExp;
-	/** Seconds for the `Retry-After` header of a `429`; default 1. */
-	retryAfter?: number;
+	/** Seconds for the `Retry-After` header of a `429`; default 1; `null`: no header. */
+	retryAfter?: number | null;
+	/** Milliseconds a `delay` holds the answer back; default 1,000. */
+	ms?: number;
 };
 
 /** One request as the fake received it. */
@@ -326,11 +329,20 @@ export class FakePortal {
 		request.resume();
 
 		const fault = this.takeFault(url.pathname);
+		if (fault?.kind === 'delay') {
+			setTimeout(() => {
+				if (!response.destroyed) this.route(method, url, response);
+			}, fault.ms ?? 1000);
+			return;
+		}
 		if (fault) {
 			this.applyFault(fault, request, response);
 			return;
 		}
+		this.route(method, url, response);
+	}
 
+	private route(method: string, url: URL, response: ServerResponse): void {
 		const parts = url.pathname.split('/');
 		let name: string | undefined;
 		try {
@@ -386,11 +398,16 @@ export class FakePortal {
 				response.end('<!DOCTYPE html><html><body>Maintenance</body></html>');
 				return;
 			case '429':
-				response.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(fault.retryAfter ?? 1) });
+				response.writeHead(429, {
+					'content-type': 'application/json',
+					...(fault.retryAfter === null ? {} : { 'retry-after': String(fault.retryAfter ?? 1) }),
+				});
 				response.end(JSON.stringify({ message: 'Too many requests' }));
 				return;
 			case 'reset':
 				request.socket.destroy();
+				return;
+			case 'delay':
 				return;
 		}
 	}

@@ -1,6 +1,7 @@
 /**
  * How the release feed is doing, for honest health reporting in `/subscriptions`: when the portal was last polled
- * successfully, and since when polling fails. Kept in memory; a restart starts fresh.
+ * successfully, since when polling fails, and when the next check comes while the poller backs off. Kept in memory;
+ * a restart starts fresh.
  */
 export class FeedStatus {
 	/** The last poll tick that reached the portal and queued what it found. */
@@ -11,6 +12,8 @@ export class FeedStatus {
 	lastFailure: string | undefined;
 	/** Set while the bot waits for its first catalog before it can record what exists. */
 	waitingForCatalog = false;
+	/** While failing and backing off: when the portal is checked next; undefined at the normal pace. */
+	nextCheckAt: Date | undefined;
 
 	/** Records a successful tick at `at`. */
 	succeeded(at = new Date()): void {
@@ -18,11 +21,16 @@ export class FeedStatus {
 		this.failingSince = undefined;
 		this.lastFailure = undefined;
 		this.waitingForCatalog = false;
+		this.nextCheckAt = undefined;
 	}
 
-	/** Records a failed tick at `at` with a short, secret-free `reason`. */
-	failed(reason: string, at = new Date()): void {
+	/**
+	 * Records a failed tick at `at` with a short, secret-free `reason`, and `nextCheckAt` when the poller backs off
+	 * (undefined: the next scheduled tick).
+	 */
+	failed(reason: string, at = new Date(), nextCheckAt?: Date): void {
 		this.failingSince ??= at;
 		this.lastFailure = reason;
+		this.nextCheckAt = nextCheckAt;
 	}
 }

@@ -3,36 +3,63 @@
  *
  * Source: the Factorio wiki pages "Mod portal API" and "Mod details API", summarised in
  * `../shared/portal-api.md`, and recorded responses from 2018, 2021, 2022 and later. The API is internal in
- * Wube's terms: fields come and go, so everything but `name` and a release's `version` is optional here and
- * absent fields get neutral defaults. Snake_case stays inside this file.
+ * Wube's terms: fields come and go and may change type, so only a mod's `name` and a release's `version` are
+ * essential. Every other field that is absent, `null` or of another type falls back to "absent" on its own (zod
+ * `.catch`, per field), and neutral defaults follow; an array keeps its readable items and drops the others (a
+ * malformed release is dropped, not the mod). One drifted field never costs a whole mod. Snake_case stays inside
+ * this file.
  */
 import { z } from 'zod';
 
 /** The relative thumbnail path the portal uses for "no thumbnail". */
 const EMPTY_THUMBNAIL = '/assets/.thumb.png';
 
+/** A string field: absent when missing, `null`, blank or not a string. */
 const optionalString = z
 	.string()
 	.nullish()
-	.transform((value) => (value === null || value === undefined || value.trim() === '' ? undefined : value));
+	.transform((value) => (value === null || value === undefined || value.trim() === '' ? undefined : value))
+	.catch(undefined);
+
+/** A finite number field: absent when missing, `null` or not a number. */
+const optionalNumber = z.number().nullish().catch(undefined);
+
+/** A boolean field: absent when missing, `null` or not a boolean (`"yes"`). */
+const optionalBoolean = z.boolean().nullish().catch(undefined);
+
+/** An array whose items `item` reads, the others dropped; fails only when the value is no array. */
+function readableItems<T extends z.ZodType>(item: T) {
+	return z.array(z.unknown()).transform((items) =>
+		items.flatMap((value): z.output<T>[] => {
+			const parsed = item.safeParse(value);
+			return parsed.success ? [parsed.data] : [];
+		}),
+	);
+}
+
+/** An array field ({@link readableItems}): absent when the field is missing, `null` or no array. */
+function lenientArray<T extends z.ZodType>(item: T) {
+	return readableItems(item).nullish().catch(undefined);
+}
 
 const InfoJsonSchema = z
 	.object({
-		factorio_version: z.string().nullish(),
-		dependencies: z.array(z.string()).nullish(),
+		factorio_version: optionalString,
+		dependencies: lenientArray(z.string()),
 	})
-	.nullish();
+	.nullish()
+	.catch(undefined);
 
 /** A release as the portal sends it (`latest_release`, `releases[]`), mapped to {@link Release}. */
 export const ReleaseSchema = z
 	.object({
-		version: z.string().min(1),
+		version: z.string().trim().min(1),
 		released_at: optionalString,
 		download_url: optionalString,
 		file_name: optionalString,
 		sha1: optionalString,
 		info_json: InfoJsonSchema,
-		feature_flags: z.array(z.string()).nullish(),
+		feature_flags: lenientArray(z.string()),
 	})
 	.transform((release) => ({
 		version: release.version,
@@ -55,12 +82,12 @@ const listEntryShape = {
 	title: optionalString,
 	owner: optionalString,
 	summary: optionalString,
-	downloads_count: z.number().nullish(),
+	downloads_count: optionalNumber,
 	category: optionalString,
-	score: z.number().nullish(),
+	score: optionalNumber,
 	thumbnail: optionalString,
-	latest_release: ReleaseSchema.nullish(),
-	releases: z.array(ReleaseSchema).nullish(),
+	latest_release: ReleaseSchema.nullish().catch(undefined),
+	releases: lenientArray(ReleaseSchema),
 };
 
 type RawListEntry = z.output<z.ZodObject<typeof listEntryShape>>;
@@ -109,7 +136,8 @@ const PaginationSchema = z
 		page_size: z.number(),
 	})
 	.nullish()
-	.transform((p) => (p ? { count: p.count, page: p.page, pageCount: p.page_count, pageSize: p.page_size } : undefined));
+	.transform((p) => (p ? { count: p.count, page: p.page, pageCount: p.page_count, pageSize: p.page_size } : undefined))
+	.catch(undefined);
 
 /** A page of `/api/mods`: malformed entries are skipped and counted, not fatal. */
 export const ModListSchema = z
@@ -139,7 +167,8 @@ const LicenseSchema = z
 		description: optionalString,
 		url: optionalString,
 	})
-	.nullish();
+	.nullish()
+	.catch(undefined);
 
 const ImageSchema = z.object({ id: optionalString, thumbnail: optionalString, url: optionalString });
 
@@ -151,8 +180,7 @@ const TagSchema = z
 export const ModFullSchema = z
 	.object({
 		...listEntryShape,
-		releases: z.array(ReleaseSchema).nullish(),
-		changelog: z.string().nullish(),
+		changelog: optionalString,
 		created_at: optionalString,
 		updated_at: optionalString,
 		last_highlighted_at: optionalString,
@@ -160,12 +188,12 @@ export const ModFullSchema = z
 		source_url: optionalString,
 		github_path: optionalString,
 		homepage: optionalString,
-		tags: z.array(TagSchema).nullish(),
+		tags: lenientArray(TagSchema),
 		/** 2019-2021 responses carry a single `tag` object instead of `tags`. */
-		tag: TagSchema.nullish(),
+		tag: TagSchema.nullish().catch(undefined),
 		license: LicenseSchema,
-		deprecated: z.boolean().nullish(),
-		images: z.array(ImageSchema).nullish(),
+		deprecated: optionalBoolean,
+		images: lenientArray(ImageSchema),
 	})
 	.transform((raw) => {
 		const summary = toModSummary(raw);
@@ -195,15 +223,15 @@ export type ModDetails = z.output<typeof ModFullSchema>;
 /** `POST /api/search` result entry. Unverified (no public recording exists), so kept loose. */
 export const SearchResultSchema = z
 	.object({
-		results: z.array(
+		results: readableItems(
 			z.object({
-				name: z.string(),
+				name: z.string().min(1),
 				title: optionalString,
 				owner: optionalString,
 				summary: optionalString,
-				downloads_count: z.number().nullish(),
+				downloads_count: optionalNumber,
 				thumbnail: optionalString,
-				factorio_versions: z.array(z.string()).nullish(),
+				factorio_versions: lenientArray(z.string()),
 			}),
 		),
 	})

@@ -7,7 +7,12 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSection, parseChangelog } from '../../../src/services/factorio/changelog.js';
 import { createLogger } from '../../../src/log.js';
-import { PortalClient, PortalError, type PortalClientOptions } from '../../../src/services/portal/client.js';
+import {
+	PortalClient,
+	PortalError,
+	modApiPath,
+	type PortalClientOptions,
+} from '../../../src/services/portal/client.js';
 import { FakePortal } from '../../support/fakePortal.js';
 import { fixtureJson } from '../../support/fixtures.js';
 
@@ -224,17 +229,41 @@ describe('PortalClient.listMods', () => {
 });
 
 describe('PortalClient.getMod and getFullMod', () => {
-	it('does URL-encode the name when it has spaces and reserved characters', async () => {
+	it('does URL-encode the name as one path segment when it has spaces and reserved characters', async () => {
 		const fake = await startPortal({ mods: smallCatalogue() });
-		const name = 'Weird name/ä?#%';
+		const name = 'Weird name ä?#%&+;=';
 		fake.addMod({ name, title: 'Weird', latest_release: release('0.1.0', '2.0', '2024-02-02T00:00:00.000000Z') });
 		const client = clientFor(fake.url);
 		expect((await client.getMod(name)).name).toBe(name);
 		expect((await client.getFullMod(name)).name).toBe(name);
 		expect(pathsOf(fake)).toEqual([
-			'GET /api/mods/Weird%20name%2F%C3%A4%3F%23%25',
-			'GET /api/mods/Weird%20name%2F%C3%A4%3F%23%25/full',
+			'GET /api/mods/Weird%20name%20%C3%A4%3F%23%25%26%2B%3B%3D',
+			'GET /api/mods/Weird%20name%20%C3%A4%3F%23%25%26%2B%3B%3D/full',
 		]);
+	});
+
+	it.each(['', '   ', '.', '..', 'a/b', '../full', '/', 'a\\b', 'x'.repeat(101), 'bad\nname', 'evil\u202Eeman'])(
+		'does refuse %j as not_found without any request when it cannot be one path segment',
+		async (name) => {
+			const fake = await startPortal({ mods: smallCatalogue() });
+			const client = clientFor(fake.url);
+			for (const call of [
+				() => client.getMod(name),
+				() => client.getFullMod(name),
+				() => client.getFullMod(name, { fresh: true }),
+			]) {
+				const error = await failure(call());
+				expect(error.kind).toBe('not_found');
+				expect(error.message).toContain('nothing was requested');
+			}
+			expect(fake.requests).toEqual([]);
+		},
+	);
+
+	it('does build every mod path from one segment when asked by modApiPath', () => {
+		expect(modApiPath('Squeak Through')).toBe('/api/mods/Squeak%20Through');
+		expect(modApiPath('flib', 'full')).toBe('/api/mods/flib/full');
+		expect(() => modApiPath('a/b', 'full')).toThrow(PortalError);
 	});
 
 	it('does get a synthesised /full with dependencies and a readable changelog when nothing is recorded', async () => {
@@ -409,13 +438,23 @@ describe('PortalClient retries and failures', () => {
 		expect((await clientFor(fake.url).getMod('beta mod')).name).toBe('beta mod');
 	});
 
-	it('does fail as invalid_response when the JSON does not match the schema', async () => {
-		const fake = await startPortal({ mods: smallCatalogue() });
-		fake.addMod({ name: 'broken', latest_release: { version: 5 } });
-		const error = await failure(clientFor(fake.url).getMod('broken'));
+	it('does fail as invalid_response when the JSON lacks the essential name', async () => {
+		const server = await startServer((_req, res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ title: 'No name', releases: [] }));
+		});
+		const error = await failure(clientFor(server.url).getMod('alpha'));
 		expect(error.kind).toBe('invalid_response');
-		expect(error.message).toContain('unexpected shape at releases.0.version');
-		expect(fake.requests).toHaveLength(1);
+		expect(error.message).toContain('unexpected shape at name');
+		expect(server.hits()).toBe(1);
+	});
+
+	it('does keep the mod and drop the release when one release has a version of another type', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		fake.addMod({ name: 'drifted', latest_release: { version: 5 } });
+		const mod = await clientFor(fake.url).getMod('drifted');
+		expect(mod.name).toBe('drifted');
+		expect(mod.releases).toEqual([]);
 	});
 
 	it('does stop failing when the faults are cleared', async () => {
@@ -556,5 +595,89 @@ describe('PortalClient.search', () => {
 		});
 		expect(response.statusCode).toBe(401);
 		await response.body.dump();
+	});
+});
+
+describe('PortalClient rate-limit pause', () => {
+	/** A clock the test moves by hand, epoch milliseconds. */
+	function manualClock(start = Date.parse('2025-01-01T00:00:00Z')) {
+		const clock = { at: start, now: () => clock.at };
+		return clock;
+	}
+
+	it('does send no request at all during a long Retry-After and resumes once the clock has passed it', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		const clock = manualClock();
+		fake.fault({ kind: '429', retryAfter: 120, times: 1 });
+		const client = clientFor(fake.url, { now: clock.now, retryMaxMs: 5_000 });
+
+		const first = await failure(client.getMod('alpha'));
+		expect(first).toMatchObject({ kind: 'rate_limited', status: 429 });
+		expect(first.message).toContain('asked to wait 120 s');
+		expect(first.retryAt?.getTime()).toBe(clock.at + 120_000);
+		expect(fake.requests).toHaveLength(1);
+
+		// Every kind of call, for any mod, fails at once inside the pause, saying when to retry.
+		for (const seconds of [0, 60, 110]) {
+			clock.at = Date.parse('2025-01-01T00:00:00Z') + seconds * 1000;
+			for (const call of [
+				() => client.getMod('beta mod'),
+				() => client.getFullMod('alpha'),
+				() => client.listMods({ pageSize: 'max' }),
+				() => client.getMod('alpha', { retries: 5, maxWaitMs: 0 }),
+				() => client.getMod('alpha', { maxWaitMs: 9_000 }),
+			]) {
+				const error = await failure(call());
+				expect(error.kind).toBe('rate_limited');
+				expect(error.retryAt).toEqual(first.retryAt);
+				expect(error.message).toMatch(/no requests for \d+ s more/);
+			}
+		}
+		expect(fake.requests).toHaveLength(1);
+
+		clock.at = first.retryAt!.getTime() + 1;
+		expect((await client.getMod('alpha')).name).toBe('alpha');
+		expect(pathsOf(fake)).toEqual(['GET /api/mods/alpha', 'GET /api/mods/alpha']);
+	});
+
+	it('does wait out a short pause when the call may wait that long, then sends its request', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		fake.fault({ kind: '429', retryAfter: 0.3, times: 1 });
+		const client = clientFor(fake.url);
+		const refused = await failure(client.getMod('alpha', { retries: 0 }));
+		expect(refused.kind).toBe('rate_limited');
+		const started = performance.now();
+		expect((await client.getMod('beta mod', { maxWaitMs: 5_000 })).name).toBe('beta mod');
+		// A lower bound the client guarantees by waiting, not a speed requirement.
+		expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+		expect(fake.requests).toHaveLength(2);
+	});
+
+	it('does pause for the default 60 s when a 429 carries no Retry-After', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		const clock = manualClock();
+		fake.fault({ kind: '429', retryAfter: null, times: 1 });
+		const client = clientFor(fake.url, { now: clock.now });
+		const error = await failure(client.getMod('alpha'));
+		expect(error.retryAt?.getTime()).toBe(clock.at + 60_000);
+		await failure(client.getMod('alpha'));
+		expect(fake.requests).toHaveLength(1);
+	});
+
+	it('does cap the pause at one hour when Retry-After is absurdly long', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		const clock = manualClock();
+		fake.fault({ kind: '429', retryAfter: 1e9, times: 1 });
+		const error = await failure(clientFor(fake.url, { now: clock.now }).getMod('alpha'));
+		expect(error.retryAt?.getTime()).toBe(clock.at + 3_600_000);
+	});
+
+	it('does make one attempt only when a call asks for no retries', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		fake.fault({ kind: '5xx' });
+		const client = clientFor(fake.url);
+		expect((await failure(client.listMods({}, { retries: 0 }))).kind).toBe('unavailable');
+		expect((await failure(client.getFullMod('alpha', { fresh: true, retries: 0 }))).kind).toBe('unavailable');
+		expect(fake.requests).toHaveLength(2);
 	});
 });

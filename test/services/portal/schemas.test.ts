@@ -163,3 +163,129 @@ describe('modern-shapes-secondary.json', () => {
 		expect(parsers[key]!(doc[key])).toBeDefined();
 	});
 });
+
+describe('ModFullSchema when the portal sends fields of unexpected types', () => {
+	const recorded = () => record(structuredClone(fixtureJson('portal/mod-full-bobelectronics-2021-trimmed.json')));
+	const releasesOf = (raw: Record<string, unknown>) => raw.releases as Record<string, unknown>[];
+	const spoilRelease = (raw: Record<string, unknown>, index: number, value: unknown) => {
+		(raw.releases as unknown[])[index] = value;
+	};
+
+	it.each<[string, (raw: Record<string, unknown>) => void]>([
+		['changelog is a number', (raw) => (raw.changelog = 42)],
+		['tags is an object', (raw) => (raw.tags = { name: 'logistics' })],
+		['tag is a number', (raw) => (raw.tag = 7)],
+		['license is a string', (raw) => (raw.license = 'MIT')],
+		['deprecated is "yes"', (raw) => (raw.deprecated = 'yes')],
+		['images is not an array', (raw) => (raw.images = 'https://example.com/a.png')],
+		['title is an array', (raw) => (raw.title = ['a', 'b'])],
+		['owner is an object', (raw) => (raw.owner = { name: 'Bobingabout' })],
+		['summary is a boolean', (raw) => (raw.summary = true)],
+		['downloads_count is a string', (raw) => (raw.downloads_count = '1,234')],
+		['score is null', (raw) => (raw.score = null)],
+		['category is a number', (raw) => (raw.category = 3)],
+		['thumbnail is an object', (raw) => (raw.thumbnail = { url: '/x.png' })],
+		['created_at is a number', (raw) => (raw.created_at = 1_600_000_000)],
+		['source_url is an array', (raw) => (raw.source_url = ['https://github.com/x'])],
+		['homepage is a number', (raw) => (raw.homepage = 0)],
+		['description is an object', (raw) => (raw.description = { markdown: '# hi' })],
+		['latest_release is a string', (raw) => (raw.latest_release = '1.1.3')],
+		['one release has no version', (raw) => delete releasesOf(raw)[0]!.version],
+		['one release has a numeric version', (raw) => (releasesOf(raw)[1]!.version = 101)],
+		[
+			'one release is a string',
+			(raw) => {
+				spoilRelease(raw, 2, 'garbage');
+			},
+		],
+		['one release has info_json as a string', (raw) => (releasesOf(raw)[3]!.info_json = 'base')],
+		[
+			'info_json.dependencies contains a number',
+			(raw) => ((releasesOf(raw)[4]!.info_json as Record<string, unknown>).dependencies = ['base >= 1.1', 5, null]),
+		],
+		[
+			'info_json.dependencies is a string',
+			(raw) => ((releasesOf(raw)[5]!.info_json as Record<string, unknown>).dependencies = 'base'),
+		],
+		['feature_flags is a number', (raw) => (releasesOf(raw)[6]!.feature_flags = 1)],
+		['released_at is a number', (raw) => (releasesOf(raw)[7]!.released_at = 12)],
+	])('does keep the mod when %s', (_case, spoil) => {
+		const raw = recorded();
+		spoil(raw);
+		const parsed = ModFullSchema.safeParse(raw);
+		expect(parsed.success).toBe(true);
+		if (!parsed.success) return;
+		expect(parsed.data.name).toBe('bobelectronics');
+		expect(parsed.data.releases.length).toBeGreaterThanOrEqual(21);
+		expect(parsed.data.latestRelease?.version).toBe('1.1.3');
+	});
+
+	it('does fall back to absent, one field at a time, when every extra field has drifted at once', () => {
+		const raw = recorded();
+		Object.assign(raw, {
+			changelog: 42,
+			tags: { a: 1 },
+			license: 'MIT',
+			deprecated: 'yes',
+			images: 'none',
+			downloads_count: 'many',
+			title: 5,
+			owner: [],
+		});
+		const mod = ModFullSchema.parse(raw);
+		expect(mod).toMatchObject({
+			name: 'bobelectronics',
+			title: 'bobelectronics',
+			owner: '',
+			downloadsCount: 0,
+			changelog: undefined,
+			// The 2021 body also has the older single `tag`, which stands in for the unreadable `tags`.
+			tags: ['general'],
+			license: undefined,
+			deprecated: false,
+			images: [],
+		});
+		expect(mod.releases).toHaveLength(24);
+	});
+
+	it('does drop only the malformed releases and their unreadable dependencies when releases drift', () => {
+		const raw = recorded();
+		const releases = releasesOf(raw);
+		delete releases[0]!.version;
+		releases[1]!.version = '   ';
+		(releases[2]!.info_json as Record<string, unknown>).dependencies = ['base >= 0.18', 7, { name: 'x' }];
+		const mod = ModFullSchema.parse(raw);
+		expect(mod.releases).toHaveLength(22);
+		expect(mod.releases[0]?.dependencies).toEqual(['base >= 0.18']);
+	});
+
+	it('does give no releases but keep the mod when releases is not an array', () => {
+		const raw = recorded();
+		raw.releases = { '1.1.3': {} };
+		const mod = ModFullSchema.parse(raw);
+		expect(mod.name).toBe('bobelectronics');
+		expect(mod.releases).toEqual([]);
+	});
+
+	it.each<[string, unknown]>([
+		['name is missing', { title: 'No name' }],
+		['name is a number', { name: 5 }],
+		['name is empty', { name: '' }],
+		['the body is an array', []],
+	])('does refuse the mod when %s', (_case, body) => {
+		expect(ModFullSchema.safeParse(body).success).toBe(false);
+	});
+
+	it('does keep a list entry with drifted fields in the catalogue instead of counting it invalid', () => {
+		const list = record(structuredClone(fixtureJson('portal/mods-page1-2022.json')));
+		const results = list.results as Record<string, unknown>[];
+		results[0]!.downloads_count = 'lots';
+		results[1]!.latest_release = { version: 3 };
+		results[2]!.summary = { text: 'x' };
+		const parsed = ModListSchema.parse(list);
+		expect(parsed.invalid).toBe(0);
+		expect(parsed.mods).toHaveLength(25);
+		expect(parsed.mods[0]?.downloadsCount).toBe(0);
+		expect(parsed.mods[1]?.latestRelease).toBeUndefined();
+	});
+});
