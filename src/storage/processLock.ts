@@ -54,7 +54,7 @@ export function acquireProcessLock(storeFile: string): ProcessLock {
 		if (isBusy(error)) {
 			throw new StoreLockedError(
 				`Another process is using the SQLite store ${storeFile}: an SQLite store serves one bot process. ` +
-					'Stop the other process, or set STORE_URL to a PostgreSQL database (postgres://user:password@host:5432/database) ' +
+					'Stop the other process, or set STORE_URL to a PostgreSQL database (postgres://user@host:5432/database) ' +
 					'to run several.',
 			);
 		}
