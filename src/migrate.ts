@@ -1,6 +1,6 @@
 /**
- * `npm run migrate` (run with tsx, no build needed): brings the store at `STORE_URL` (the environment, or `.env` when present) up to the newest
- * schema and prints the migrations it applied. `npm run migrate -- --status` lists every migration with the time it
+ * `npm run migrate` (run with tsx, no build needed): brings the store at `STORE_URL` (the environment, or `.env`
+ * when present) up to the newest schema and prints the migrations it applied. `npm run migrate -- --status` lists every migration with the time it
  * was applied, or `pending`, and changes nothing. The bot applies the same migrations itself at start; this is for
  * upgrading ahead of a start, or checking a store.
  *
