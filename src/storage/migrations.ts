@@ -115,7 +115,7 @@ const catalogPosition: Migration = {
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 	'0001_initial': initial,
-	'0002_catalog_mods_position': catalogPosition,
+	'0003_catalog_mods_position': catalogPosition,
 };
 
 class InCodeMigrations implements MigrationProvider {
