@@ -13,7 +13,7 @@
  * Mapping: subscriptions keep their ids, with target `author` -> `owner`, the channel type unknown (-1: the poster
  * looks it up), `changelog` -> `changelog_detail`, the paused state and the last post; forum posts go to
  * `forum_threads`; known releases and the seed time to `known_releases` and `feed.seeded_at`; pending posts keep
- * their batch nonce, with their batch counted as started long ago (see {@link batchStartedAt}), so delivery looks
+ * their batch nonce and their snapshot (its `key` becomes `releaseKey`), with their batch counted as started long ago (see {@link batchStartedAt}), so delivery looks
  * for an earlier post before it sends again; sent posts stay `sent`, so a release detected again is not posted twice.
  *
  * The old documents are left as they were (nothing reads them after the import). The import is marked done in
@@ -222,6 +222,22 @@ function batchStartedAt(entries: readonly LegacyEntry[], now: number): Map<strin
 	return started;
 }
 
+/**
+ * The snapshot as the feed stores it (`Announcement` of `services/announcements/snapshot.ts`): the earlier one with
+ * its `key` named `releaseKey`, every other field as it was; a minimal one for a sent post whose snapshot is gone
+ * (it is never rendered, it only keeps the release from being posted again).
+ */
+function snapshotOf(
+	legacy: z.output<typeof AnnouncementSchema> | undefined,
+	key: string,
+	mod: string,
+	version: string,
+): Record<string, unknown> {
+	if (!legacy) return { releaseKey: key, mod, title: mod, owner: '', version, isNewMod: false };
+	const { key: releaseKey, ...rest } = legacy;
+	return { releaseKey, ...rest };
+}
+
 /** The release key's mod name and version (`mod@version`; a mod name may itself hold `@`). */
 function splitKey(key: string): { mod: string; version: string } {
 	const at = key.lastIndexOf('@');
@@ -403,8 +419,13 @@ export async function importLegacyStore(
 	const announcementRows: Insertable<Database['announcements']>[] = [...createdAt].map(([key, detectedAt]) => {
 		const snapshot = snapshots.get(key);
 		const { mod, version } = snapshot ? { mod: snapshot.mod, version: snapshot.version } : splitKey(key);
-		const value = snapshot ?? { key, mod, title: mod, owner: '', version, isNewMod: false };
-		return { release_key: key, mod_name: mod, version, snapshot: JSON.stringify(value), detected_at: detectedAt };
+		return {
+			release_key: key,
+			mod_name: mod,
+			version,
+			snapshot: JSON.stringify(snapshotOf(snapshot, key, mod, version)),
+			detected_at: detectedAt,
+		};
 	});
 	const outboxRows: Insertable<Database['outbox']>[] = kept.map((entry) => {
 		const created = millis(entry.createdAt, now);

@@ -325,7 +325,9 @@ describe('importLegacyStore', () => {
 			['Krastorio2@2.0.6', 'Krastorio2', '2.0.6', created],
 			['flib@0.16.1', 'flib', '0.16.1', created],
 		]);
-		expect(JSON.parse(announcements[1]!.snapshot)).toEqual(announcement('flib@0.16.1', 'Factorio Library'));
+		// The feed's snapshot shape: the earlier `key` is its `releaseKey`, everything else as it was.
+		const { key, ...rest } = announcement('flib@0.16.1', 'Factorio Library');
+		expect(JSON.parse(announcements[1]!.snapshot)).toEqual({ releaseKey: key, ...rest });
 		expect(await readState(database.db, 'legacy.imported_at')).toBe(NOW);
 	});
 
