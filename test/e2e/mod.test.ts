@@ -54,10 +54,10 @@ describe('the bot started through the composition root', () => {
 		);
 		const body =
 			put.json<{ name: string; options?: { name: string }[]; default_member_permissions?: string | null }[]>();
-		expect(body.map((c) => c.name)).toEqual(['mod', 'subscribe', 'unsubscribe', 'subscriptions']);
+		expect(body.map((c) => c.name)).toEqual(['mod', 'subscribe', 'unsubscribe', 'subscriptions', 'modpack']);
 		expect(body[0]?.options?.map((o) => o.name)).toEqual(['search', 'info', 'changelog']);
 		// Subscription commands are for members with Manage Channels (1 << 4) by default.
-		expect(body.slice(1).map((c) => c.default_member_permissions)).toEqual(['16', '16', '16']);
+		expect(body.slice(1, 4).map((c) => c.default_member_permissions)).toEqual(['16', '16', '16']);
 	});
 
 	it('loaded the whole recorded catalogue with one max-size request', () => {

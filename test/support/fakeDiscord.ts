@@ -25,6 +25,8 @@ export interface RecordedFile {
 	filename: string;
 	size: number;
 	contentType: string;
+	/** The file's bytes. */
+	data: Buffer;
 }
 
 /** One HTTP request the fake received, recorded just before its answer was written. */
@@ -141,7 +143,8 @@ export interface ChatInputInvocation {
 	 * Option values by name. Types come from the registered command when it was registered with the fake; otherwise
 	 * from the value: string 3, integer 4, non-integer number 10, boolean 5; names `channel`/`*channel` are type 7
 	 * CHANNEL, `role`/`*role` type 8 ROLE, `user`/`*user` type 6 USER (the value is an id, resolved into
-	 * `data.resolved`).
+	 * `data.resolved`). An attachment option (type 11 in the registered command) takes an id from
+	 * {@link FakeDiscord.addAttachment}, resolved into `data.resolved.attachments`.
 	 */
 	options?: Record<string, string | number | boolean>;
 	/** Default `'member'`. */
@@ -616,7 +619,8 @@ function parseMultipart(raw: Buffer, contentType: string): { payload: unknown; f
 			const field = /name="([^"]*)"/i.exec(head)?.[1] ?? '';
 			const filename = /filename="([^"]*)"/i.exec(head)?.[1];
 			const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream';
-			if (filename !== undefined) files.push({ field, filename, size: content.length, contentType: type.trim() });
+			if (filename !== undefined)
+				files.push({ field, filename, size: content.length, contentType: type.trim(), data: Buffer.from(content) });
 			else if (field === 'payload_json') payload = JSON.parse(content.toString('utf8')) as unknown;
 		}
 		start = next;
@@ -703,6 +707,7 @@ export class FakeDiscord {
 	#globalWindowEnd = 0;
 	#globalCount = 0;
 	#closing: Promise<void> | undefined;
+	readonly #attachments = new Map<string, { payload: Json; content: Buffer }>();
 
 	private constructor(server: Server, wss: WebSocketServer, port: number, options: FakeDiscordOptions) {
 		this.#server = server;
@@ -1469,6 +1474,9 @@ export class FakeDiscord {
 					flags: 0,
 				};
 				addResolved('roles', id, structuredClone(role));
+			} else if (optionType === 11) {
+				const attachment = this.#attachments.get(id);
+				if (attachment) addResolved('attachments', id, structuredClone(attachment.payload));
 			} else if (optionType === 6) {
 				const member = this.#member(guild, id);
 				addResolved(
@@ -1571,6 +1579,63 @@ export class FakeDiscord {
 		return { id, token };
 	}
 
+	// ---------------------------------------------------------------- attachments (options of type 11)
+
+	/**
+	 * Uploads a file a user attaches to a slash command: use the returned id as the value of an attachment option
+	 * (type 11, from the registered command). The interaction then carries it in `data.resolved.attachments` with a
+	 * `url` on this fake (`http://127.0.0.1:PORT/attachments/{channel}/{id}/{filename}`), which answers
+	 * `GET` with the bytes, like Discord's CDN.
+	 *
+	 * @param options.size - the `size` the payload claims (default: the real length), e.g. to announce a large file.
+	 * @returns the attachment's snowflake id.
+	 */
+	addAttachment(
+		filename: string,
+		content: string | Buffer,
+		options: { contentType?: string; size?: number; channelId?: string } = {},
+	): string {
+		const id = snowflake();
+		const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+		const channel = options.channelId ?? this.channels.text;
+		const url = `${this.apiUrl.replace(/\/api$/, '')}/attachments/${channel}/${id}/${encodeURIComponent(filename)}`;
+		this.#attachments.set(id, {
+			content: bytes,
+			payload: {
+				id,
+				filename,
+				size: options.size ?? bytes.length,
+				url: `${url}?ex=${Math.floor(Date.now() / 1000 + 86_400).toString(16)}`,
+				proxy_url: url,
+				content_type: options.contentType ?? 'text/plain; charset=utf-8',
+				ephemeral: true,
+			},
+		});
+		return id;
+	}
+
+	/** The `GET /attachments/...` downloads the fake served (the bot reading attached files). */
+	attachmentDownloads(): RecordedRequest[] {
+		return this.requests.filter((r) => r.path.startsWith('/attachments/'));
+	}
+
+	#serveAttachment(method: string, url: URL, req: IncomingMessage, res: ServerResponse): void {
+		const id = url.pathname.split('/')[3] ?? '';
+		const attachment = this.#attachments.get(id);
+		const recorded = new Recorded(method, url.pathname, url.searchParams, req.headers, undefined, [], Date.now());
+		recorded.status = method === 'GET' && attachment ? 200 : 404;
+		this.requests.push(recorded);
+		if (recorded.status !== 200 || !attachment) {
+			res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+			return;
+		}
+		res.writeHead(200, {
+			'content-type': String(attachment.payload.content_type),
+			'content-length': attachment.content.length,
+		});
+		res.end(attachment.content);
+	}
+
 	// ---------------------------------------------------------------- HTTP
 
 	async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -1586,6 +1651,10 @@ export class FakeDiscord {
 			path = url.pathname;
 		}
 		const method = (req.method ?? 'GET').toUpperCase();
+		if (!prefixed && url.pathname.startsWith('/attachments/')) {
+			this.#serveAttachment(method, url, req, res);
+			return;
+		}
 		let body: unknown;
 		let files: RecordedFile[] = [];
 		let badBody = false;

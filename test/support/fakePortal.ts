@@ -19,6 +19,8 @@
  * - `POST /api/search`: case-insensitive substring match of `query` on name, title and summary, optional
  *   `version`, `category[]`, `sort_attribute`, `page`, `page_size` (default 20), `show_deprecated`; needs
  *   `username` and `token` query parameters (401 without, 403 when they differ from `options.credentials`).
+ * - `GET /download/{name}/{id}?username=..&token=..`, once {@link FakePortal.enableDownloads} ran: small zips with
+ *   known sha1s, and download faults ({@link FakePortal.downloadFault}).
  *
  * Each mod has a `created_at`/`updated_at` kept here: an entry's own `created_at`/`updated_at` keys (moved out of
  * the entry on first sight), else derived from the recorded full body and the releases' `released_at`.
@@ -37,9 +39,11 @@ import {
 	type Server,
 	type ServerResponse,
 } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { factorioMinor } from '../../src/services/factorio/version.js';
 import { fixtureJson } from './fixtures.js';
+import { storedZip } from './zip.js';
 
 /** Options of {@link FakePortal.start}. */
 export interface FakePortalOptions {
@@ -63,6 +67,20 @@ export type PortalFault = {
 	/** Milliseconds a `delay` holds the answer back; default 1,000. */
 	ms?: number;
 };
+
+/**
+ * A fault of the download endpoint (see {@link FakePortal.enableDownloads}): `wrong_sha1` serves other bytes than
+ * the advertised sha1, `403` refuses the account, `429`/`503` answer with `Retry-After: retryAfter` (seconds; none
+ * when unset), `login_page` answers 200 with an HTML page instead of the file.
+ */
+export interface DownloadFault {
+	kind: 'wrong_sha1' | '403' | '429' | '503' | 'login_page';
+	/** Only downloads of this mod; default every mod. */
+	name?: string;
+	/** How many matching downloads it hits; default Infinity. */
+	times?: number;
+	retryAfter?: number;
+}
 
 /** One request as the fake received it. */
 export interface RecordedRequest {
@@ -182,6 +200,9 @@ export class FakePortal {
 	private faults: { fault: PortalFault; remaining: number }[] = [];
 	private readonly credentials: { username: string; token: string } | undefined;
 	private releaseCounter = 0;
+	private downloadAccount: { username: string; token: string } | undefined;
+	private readonly downloadFiles = new Map<string, { name: string; version: string; bytes: Buffer; sha1: string }>();
+	private downloadFaults: { fault: DownloadFault; remaining: number }[] = [];
 
 	private constructor(server: Server, url: string, mods: Raw[], credentials: FakePortalOptions['credentials']) {
 		this.server = server;
@@ -343,6 +364,11 @@ export class FakePortal {
 	}
 
 	private route(method: string, url: URL, response: ServerResponse): void {
+		if (method === 'GET' && url.pathname.startsWith('/download/')) {
+			this.download(url, response);
+			return;
+		}
+
 		const parts = url.pathname.split('/');
 		let name: string | undefined;
 		try {
@@ -635,6 +661,116 @@ export class FakePortal {
 			},
 			results,
 		});
+	}
+
+	// ---------------------------------------------------------------- downloads (install scripts of mod kits)
+
+	/**
+	 * Serves `GET /download/{name}/{id}?username=..&token=..` like the portal's download endpoint: a small valid zip
+	 * per release (`{name}_{version}/info.json`), whose sha1 replaces the release's `sha1` in every answer from now
+	 * on (list entries and `/full` bodies), so the kit's sha1s match the served files. Releases without a
+	 * `download_url` get one. Call again after adding releases. Without `username` and `token` the endpoint answers
+	 * 401; with others than `credentials`, 403 (the portal refuses accounts that do not own the game).
+	 */
+	enableDownloads(credentials: { username: string; token: string }): void {
+		this.downloadAccount = credentials;
+		const prepare = (name: string, release: Raw) => {
+			const version = str(release.version);
+			if (!version) return;
+			if (!str(release.download_url)) {
+				this.releaseCounter++;
+				release.download_url = `/download/${encodeURIComponent(name)}/${this.releaseCounter.toString(16).padStart(24, '0')}`;
+			}
+			const path = decodeURIComponent(str(release.download_url) ?? '');
+			let file = this.downloadFiles.get(path);
+			if (!file) {
+				const info = { name, version, title: name, factorio_version: factorioVersionOf(release) ?? '2.0' };
+				const bytes = storedZip([{ path: `${name}_${version}/info.json`, content: `${JSON.stringify(info)}\n` }]);
+				file = { name, version, bytes, sha1: createHash('sha1').update(bytes).digest('hex') };
+				this.downloadFiles.set(path, file);
+			}
+			release.sha1 = file.sha1;
+			release.file_name ??= `${name}_${version}.zip`;
+		};
+		for (const entry of this.mods) {
+			const name = str(entry.name);
+			if (!name) continue;
+			if (isRecord(entry.latest_release)) prepare(name, entry.latest_release);
+			for (const release of releasesIn(entry.releases)) prepare(name, release);
+		}
+		for (const [name, full] of this.fulls) for (const release of releasesIn(full.releases)) prepare(name, release);
+	}
+
+	/** Injects a fault for downloads of one mod (or of every mod without `name`); faults apply in the order added. */
+	downloadFault(fault: DownloadFault): void {
+		this.downloadFaults.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+	}
+
+	/** The download requests received so far (`/download/...`), in order. */
+	downloadRequests(): RecordedRequest[] {
+		return this.requests.filter((request) => request.path.startsWith('/download/'));
+	}
+
+	/** The bytes and sha1 served for a mod's release, once {@link enableDownloads} has run. */
+	downloadFile(name: string, version: string): { bytes: Buffer; sha1: string } | undefined {
+		for (const file of this.downloadFiles.values()) if (file.name === name && file.version === version) return file;
+		return undefined;
+	}
+
+	private download(url: URL, response: ServerResponse): void {
+		let path: string;
+		try {
+			path = decodeURIComponent(url.pathname);
+		} catch {
+			sendJson(response, 400, { message: 'Bad request' });
+			return;
+		}
+		const username = url.searchParams.get('username');
+		const token = url.searchParams.get('token');
+		if (!username || !token) {
+			sendJson(response, 401, { message: 'Authentication required' });
+			return;
+		}
+		if (this.downloadAccount && (this.downloadAccount.username !== username || this.downloadAccount.token !== token)) {
+			sendJson(response, 403, { message: 'Forbidden' });
+			return;
+		}
+		const file = this.downloadFiles.get(path);
+		if (!file) {
+			sendJson(response, 404, { message: 'Not found' });
+			return;
+		}
+		const slot = this.downloadFaults.find(
+			(s) => s.remaining > 0 && (s.fault.name === undefined || s.fault.name === file.name),
+		);
+		if (slot) {
+			slot.remaining--;
+			switch (slot.fault.kind) {
+				case '403':
+					sendJson(response, 403, { message: 'Forbidden' });
+					return;
+				case '429':
+				case '503':
+					response.writeHead(Number(slot.fault.kind), {
+						'content-type': 'text/html',
+						...(slot.fault.retryAfter === undefined ? {} : { 'retry-after': String(slot.fault.retryAfter) }),
+					});
+					response.end('<html><body>Please slow down</body></html>');
+					return;
+				case 'login_page':
+					response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+					response.end('<!DOCTYPE html><html><body>Log in to download mods</body></html>');
+					return;
+				case 'wrong_sha1': {
+					const bytes = Buffer.concat([file.bytes, Buffer.from('tampered')]);
+					response.writeHead(200, { 'content-type': 'application/zip', 'content-length': bytes.length });
+					response.end(bytes);
+					return;
+				}
+			}
+		}
+		response.writeHead(200, { 'content-type': 'application/zip', 'content-length': file.bytes.length });
+		response.end(file.bytes);
 	}
 }
 

@@ -7,13 +7,13 @@
  * load order, since 1.1.28) or `+` (optional but recommended and enabled by default, since 2.1.7). Real mods
  * leave out the space after the prefix (`?ModuleInserter`, `(?)cargo-ships`), and mod names may contain spaces.
  */
+import type { VersionOperator } from './version.js';
+
+export type { VersionOperator } from './version.js';
 
 /** What a dependency means for the mod that declares it. */
 export type DependencyKind =
 	'required' | 'optional' | 'hidden_optional' | 'incompatible' | 'load_neutral' | 'recommended';
-
-/** A version comparison operator of a dependency. */
-export type VersionOperator = '<' | '<=' | '=' | '>=' | '>';
 
 /** One parsed dependency string. */
 export interface Dependency {

@@ -54,3 +54,27 @@ export function factorioMinor(version: string | undefined): string | undefined {
 	const match = /^(\d+)\.(\d+)/.exec(version.trim());
 	return match ? `${match[1]}.${match[2]}` : version.trim();
 }
+
+/** A version comparison operator of an info.json dependency (portal-api.md, "info.json dependencies"). */
+export type VersionOperator = '<' | '<=' | '=' | '>=' | '>';
+
+/**
+ * Whether `version` satisfies `operator wanted`, comparing numerically part by part with {@link compareVersions}
+ * (`1.1.0 >= 1.1` holds, `0.18.10 > 0.18.9` holds). Source: the Factorio wiki, "Tutorial:Mod structure"
+ * (dependencies: `<`, `<=`, `=`, `>=`, `>`). Never throws.
+ */
+export function satisfiesVersion(version: string, operator: VersionOperator, wanted: string): boolean {
+	const order = compareVersions(version, wanted);
+	switch (operator) {
+		case '<':
+			return order < 0;
+		case '<=':
+			return order <= 0;
+		case '=':
+			return order === 0;
+		case '>=':
+			return order >= 0;
+		case '>':
+			return order > 0;
+	}
+}
