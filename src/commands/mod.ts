@@ -5,14 +5,15 @@ import {
 	MessageFlags,
 	SlashCommandBuilder,
 	type AutocompleteInteraction,
-	type ApplicationCommandOptionChoiceData,
 	type ChatInputCommandInteraction,
 	type MessageComponentInteraction,
 } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
-import { LIMITS, escapeMarkdown, truncate } from '../render/limits.js';
+import { LIMITS, truncate } from '../render/limits.js';
+import { safeMarkdown } from '../render/safeText.js';
 import { SEARCH_OPEN_ID, SEARCH_PAGE_ID, decodeSearchState, searchPageIds } from '../discord/customIds.js';
 import { renderChangelog } from '../render/changelog.js';
+import { fitChoices, type Choice } from '../render/fit.js';
 import { renderModInfo } from '../render/modInfo.js';
 import { SORT_LABELS, autocompleteLabel, renderSearchPage, type SearchState } from '../render/searchPage.js';
 import type { CatalogSort } from '../services/catalog/catalog.js';
@@ -136,7 +137,7 @@ function closestHint(context: BotContext, input: string): string {
 	const text = suggestionText(input);
 	const closest = text === '' ? [] : context.catalog.suggest(text, 3);
 	return closest.length > 0
-		? ` Closest names: ${closest.map((m) => `${echoInput(m.name, 100)} (${escapeMarkdown(cleanInput(m.title).slice(0, 100))})`).join(', ')}.`
+		? ` Closest names: ${closest.map((m) => `${echoInput(m.name, 100)} (${safeMarkdown(cleanInput(m.title).slice(0, 100))})`).join(', ')}.`
 		: '';
 }
 
@@ -261,12 +262,16 @@ async function withinBudget<T>(promise: Promise<T>): Promise<T | undefined> {
 	}
 }
 
-/** Autocomplete choices of mods for `query` from the local catalog: `Title version · owner` -> internal name. */
-export function modChoices(context: BotContext, query: string): ApplicationCommandOptionChoiceData<string>[] {
-	return context.catalog
-		.autocomplete(query, LIMITS.autocompleteChoices)
-		.filter((mod) => mod.name.length <= LIMITS.choiceValue)
-		.map((mod) => ({ name: autocompleteLabel(mod), value: mod.name }));
+/**
+ * Autocomplete choices of mods for `query` from the local catalog: `Title version · owner` -> internal name, through
+ * {@link fitChoices} (a name longer than 100 characters cannot be a choice value and is left out).
+ */
+export function modChoices(context: BotContext, query: string): Choice[] {
+	return fitChoices(
+		context.catalog
+			.autocomplete(query, LIMITS.autocompleteChoices)
+			.map((mod) => ({ name: autocompleteLabel(mod), value: mod.name })),
+	);
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, context: BotContext): Promise<void> {
@@ -281,9 +286,8 @@ async function autocomplete(interaction: AutocompleteInteraction, context: BotCo
 		const versions = (mod?.releases ?? [])
 			.map((r) => r.version)
 			.filter((v) => v.startsWith(typed))
-			.sort((a, b) => compareVersions(b, a))
-			.slice(0, LIMITS.autocompleteChoices);
-		await interaction.respond(versions.map((v) => ({ name: v, value: v })));
+			.sort((a, b) => compareVersions(b, a));
+		await interaction.respond(fitChoices(versions.map((v) => ({ name: v, value: v }))));
 	} else if (focused.name === 'factorio_version') {
 		await respondFactorioVersions(interaction, context, typed);
 	} else {

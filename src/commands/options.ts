@@ -6,7 +6,7 @@
  */
 import type { AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandStringOption } from 'discord.js';
 import type { BotContext } from '../discord/command.js';
-import { LIMITS } from '../render/limits.js';
+import { fitChoices } from '../render/fit.js';
 import { UserError } from '../services/errors.js';
 import { withoutInvisible } from '../services/factorio/modReference.js';
 import { CATEGORIES, TAGS } from '../services/portal/schemas.js';
@@ -47,14 +47,17 @@ export function tagOption(option: SlashCommandStringOption): SlashCommandStringO
 		.addChoices(...TAGS.map((t) => ({ name: t, value: t })));
 }
 
-/** Answers the autocomplete of a `factorio_version` option: the catalog's versions starting with what was typed. */
+/**
+ * Answers the autocomplete of a `factorio_version` option: the catalog's versions starting with what was typed,
+ * through {@link fitChoices}.
+ */
 export async function respondFactorioVersions(
 	interaction: AutocompleteInteraction,
 	context: BotContext,
 	typed: string,
 ): Promise<void> {
 	const versions = context.catalog.factorioVersions().filter((v) => v.startsWith(typed.trim()));
-	await interaction.respond(versions.slice(0, LIMITS.autocompleteChoices).map((v) => ({ name: v, value: v })));
+	await interaction.respond(fitChoices(versions.map((v) => ({ name: v, value: v }))));
 }
 
 /**

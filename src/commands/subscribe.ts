@@ -15,6 +15,7 @@ import {
 	type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
+import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import type { ChangelogDetail, SubscriptionTarget } from '../services/announcements/subscriptions.js';
@@ -226,9 +227,7 @@ export const subscribeCommand = {
 			await interaction.respond(modChoices(context, focused.value));
 		} else if (focused.name === 'name' && sub === 'author') {
 			const owners = context.catalog.owners(focused.value.trim(), LIMITS.autocompleteChoices);
-			await interaction.respond(
-				owners.filter((o) => o.length <= LIMITS.choiceValue).map((o) => ({ name: o, value: o })),
-			);
+			await interaction.respond(fitChoices(owners.map((o) => ({ name: o, value: o }))));
 		} else if (focused.name === 'factorio_version') {
 			await respondFactorioVersions(interaction, context, focused.value);
 		} else {

@@ -3,6 +3,7 @@
  */
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { BotContext, Command } from '../discord/command.js';
+import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import type { Subscription } from '../services/announcements/subscriptions.js';
@@ -68,8 +69,7 @@ export const unsubscribeCommand = {
 				name: subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name),
 				value: s.id,
 			}))
-			.filter((c) => c.name.toLowerCase().includes(typed))
-			.slice(0, LIMITS.autocompleteChoices);
-		await interaction.respond(choices);
+			.filter((c) => c.name.toLowerCase().includes(typed));
+		await interaction.respond(fitChoices(choices));
 	},
 } satisfies Command;

@@ -1,16 +1,19 @@
 /**
  * Release announcements as Discord message JSON: one embed per release, several releases per message within
- * Discord's limits (10 embeds, 6,000 characters of embed text, 4,096 per description; Discord docs, "Channel
- * Resources: Embed Limits"), or one digest message when a channel gets many at once.
+ * Discord's limits (10 embeds, 6,000 characters of embed text, 4,096 per description; Discord docs, "Embed
+ * Limits"), or one digest message when a channel gets many at once; and a reduced form for a message Discord
+ * refused. Portal text is escaped (`safeText.ts`); every message passes {@link fitMessage}.
  */
 import { embedLength, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { Announcement } from '../services/announcements/outbox.js';
 import { factorioMinor } from '../services/factorio/version.js';
 import type { ChangelogDetail, Subscription } from '../services/announcements/subscriptions.js';
-import { LIMITS, chunkWithin, cutAtLine, discordTimestamp, escapeMarkdown, truncate } from './limits.js';
+import { LIMITS, chunkWithin, cutAtLine, discordTimestamp, truncate } from './limits.js';
 import { changelogUrl, modUrl, ownerUrl, thumbnailUrl, type PortalLinks } from '../services/portal/links.js';
-import { changelogMarkdown } from './changelog.js';
-import { EMBED_COLOR, modLinkRow, type MessagePayload } from './components.js';
+import { changelogMarkdown, fullChangelogLink } from './changelog.js';
+import { EMBED_COLOR, modLinkRow } from './components.js';
+import { fitMessage, type MessagePayload } from './fit.js';
+import { READ_MAX, cleanText, displayTitle, linkedName, markdownLink, safeMarkdown } from './safeText.js';
 
 /** One message to post and the announcement keys (`mod@version`) it covers, for marking the outbox. */
 export interface AnnouncementMessage {
@@ -18,16 +21,38 @@ export interface AnnouncementMessage {
 	keys: string[];
 }
 
+/** Options of {@link renderAnnouncementMessages}. */
+export interface AnnouncementOptions {
+	/** More announcements than this become one digest message. */
+	digestThreshold: number;
+	/**
+	 * The reduced form, for announcements whose normal message Discord refused (400): per release only the title
+	 * and version linked to the mod page, "New mod"/"Update", owner (plain text), Factorio version, release time and
+	 * a link to the changelog; no changelog text, summary, thumbnail or source button. Default false.
+	 */
+	reduced?: boolean;
+	/**
+	 * A short marker for each message, put in the footer of its last embed so the bot can recognise its own post in
+	 * a channel's history (e.g. `ref 3fQ9xZ`). Called once per message with the keys it covers and its index;
+	 * cleaned and cut to {@link MARKER_MAX} characters.
+	 */
+	marker?: (message: { keys: readonly string[]; index: number }) => string;
+}
+
+/** Longest marker put in a footer. */
+export const MARKER_MAX = 64;
 /** The smallest changelog room an embed is shrunk to when it shares a message. */
 const MIN_DESCRIPTION = 300;
 /** A new mod's summary takes at most this much of the description. */
 const SUMMARY_ROOM = 500;
 /** `summary` detail of a changelog that is not in the changelog.txt format: its first lines, up to this. */
 const PLAIN_SUMMARY_ROOM = 400;
+/** Room for an owner name in a reduced embed and in digest lines. */
+const SHORT_NAME = 100;
 
 function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDetail, room: number): string {
 	if (detail === 'none' || !a.changelog) return '';
-	const link = `[… full changelog](${changelogUrl(links, a.mod)})`;
+	const link = fullChangelogLink(changelogUrl(links, a.mod));
 	const textRoom = room - link.length - 2;
 	if (textRoom < 40) return link.length <= room ? link : '';
 	let text: string;
@@ -35,9 +60,9 @@ function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDet
 	if (a.changelog.section) {
 		({ text, cut } = changelogMarkdown(a.changelog.section, textRoom, detail));
 	} else if (a.changelog.plain !== undefined) {
-		const plain = a.changelog.plain.trim();
+		const plain = safeMarkdown(a.changelog.plain, { multiline: true });
 		text = cutAtLine(plain, detail === 'summary' ? Math.min(textRoom, PLAIN_SUMMARY_ROOM) : textRoom);
-		cut = text.length < plain.length;
+		cut = text.length < plain.length || a.changelog.plain.length > READ_MAX;
 	} else {
 		return '';
 	}
@@ -45,12 +70,43 @@ function changelogPart(links: PortalLinks, a: Announcement, detail: ChangelogDet
 	return text ? `${text}\n\n${link}` : link;
 }
 
+/** `{title} {version}`, the title falling back to the mod's name, escaped and within the embed title limit. */
+function releaseTitle(a: Announcement): string {
+	return truncate(
+		safeMarkdown(`${displayTitle({ title: a.title, name: a.mod })} ${cleanText(a.version)}`),
+		LIMITS.embedTitle,
+	);
+}
+
+/** The Factorio version and release time fields, shared by the normal and the reduced embed. */
+function releaseFields(a: Announcement): APIEmbedField[] {
+	const fields: APIEmbedField[] = [];
+	const factorio = factorioMinor(a.factorioVersion);
+	if (factorio) fields.push({ name: 'Factorio', value: safeMarkdown(factorio), inline: true });
+	const when = discordTimestamp(a.releasedAt, 'f');
+	if (when)
+		fields.push({ name: 'Released', value: `${when} (${discordTimestamp(a.releasedAt, 'R') ?? ''})`, inline: true });
+	return fields;
+}
+
+function releaseEmbed(links: PortalLinks, a: Announcement, fields: APIEmbedField[]): APIEmbed {
+	const embed: APIEmbed = {
+		title: releaseTitle(a),
+		url: modUrl(links, a.mod),
+		color: EMBED_COLOR,
+		author: { name: a.isNewMod ? 'New mod' : 'Update' },
+		fields,
+	};
+	if (a.releasedAt && !Number.isNaN(Date.parse(a.releasedAt))) embed.timestamp = new Date(a.releasedAt).toISOString();
+	return embed;
+}
+
 /**
  * One release's embed: `{title} {version}` linked to the mod page, author line "New mod" or "Update", owner (linked to
  * their portal page), the release's Factorio version, release time (Discord timestamp, also the embed timestamp),
  * thumbnail, and a description with a new mod's summary and the changelog section at `detail`: `full` (every
  * category, within the room, "full changelog" link when cut), `summary` (the first 5 entries), `none`. A changelog
- * that is not in the changelog.txt format shows as its plain text, cut at a line end.
+ * that is not in the changelog.txt format shows as its plain text, cut at a line end. All portal text is escaped.
  *
  * @param options.maxDescription - room for the description, default (and at most) 4,096; messages with several
  *   embeds pass less to stay within 6,000 characters.
@@ -62,40 +118,60 @@ export function renderAnnouncementEmbed(
 	options: { maxDescription?: number } = {},
 ): APIEmbed {
 	const max = Math.min(options.maxDescription ?? LIMITS.embedDescription, LIMITS.embedDescription);
-	const fields: APIEmbedField[] = [];
-	if (a.owner)
-		fields.push({ name: 'Owner', value: `[${escapeMarkdown(a.owner)}](${ownerUrl(links, a.owner)})`, inline: true });
-	const factorio = factorioMinor(a.factorioVersion);
-	if (factorio) fields.push({ name: 'Factorio', value: factorio, inline: true });
-	const when = discordTimestamp(a.releasedAt, 'f');
-	if (when)
-		fields.push({ name: 'Released', value: `${when} (${discordTimestamp(a.releasedAt, 'R') ?? ''})`, inline: true });
-
-	const embed: APIEmbed = {
-		title: truncate(`${a.title} ${a.version}`, LIMITS.embedTitle),
-		url: modUrl(links, a.mod),
-		color: EMBED_COLOR,
-		author: { name: a.isNewMod ? 'New mod' : 'Update' },
-		fields,
-	};
-	const summary = a.summary ? truncate(escapeMarkdown(a.summary), Math.min(SUMMARY_ROOM, Math.floor(max / 2))) : '';
+	const owner: APIEmbedField[] = a.owner
+		? [{ name: 'Owner', value: linkedName(a.owner, ownerUrl(links, a.owner)), inline: true }]
+		: [];
+	const embed = releaseEmbed(links, a, [...owner, ...releaseFields(a)]);
+	const summary = a.summary
+		? truncate(safeMarkdown(a.summary, { multiline: true }), Math.min(SUMMARY_ROOM, Math.floor(max / 2)))
+		: '';
 	const changelog = changelogPart(links, a, detail, max - (summary ? summary.length + 2 : 0));
 	const description = [summary, changelog].filter((part) => part !== '').join('\n\n');
 	if (description) embed.description = truncate(description, max);
 	const thumbnail = thumbnailUrl(links, a.thumbnail);
 	if (thumbnail) embed.thumbnail = { url: thumbnail };
-	if (a.releasedAt && !Number.isNaN(Date.parse(a.releasedAt))) embed.timestamp = new Date(a.releasedAt).toISOString();
 	return embed;
+}
+
+/**
+ * One release's reduced embed (see {@link AnnouncementOptions.reduced}): title and version linked to the mod page,
+ * "New mod"/"Update", owner as plain text, Factorio version, release time, and a link to the changelog tab.
+ */
+export function renderReducedAnnouncementEmbed(links: PortalLinks, a: Announcement): APIEmbed {
+	const owner = truncate(safeMarkdown(a.owner), SHORT_NAME);
+	const fields = [...(owner ? [{ name: 'Owner', value: owner, inline: true }] : []), ...releaseFields(a)];
+	return {
+		...releaseEmbed(links, a, fields),
+		description: markdownLink('Changelog on the mod portal', changelogUrl(links, a.mod)),
+	};
 }
 
 function totalLength(embeds: readonly APIEmbed[]): number {
 	return embeds.reduce((sum, embed) => sum + embedLength(embed), 0);
 }
 
-/** Embeds for one message: the largest common description room (binary search) that keeps 6,000 characters. */
-function fitMessage(links: PortalLinks, group: readonly Announcement[], detail: ChangelogDetail): APIEmbed[] {
+/** Puts `marker` into the footer of the last embed. */
+function withMarker(embeds: APIEmbed[], marker: string | undefined): APIEmbed[] {
+	const last = embeds.at(-1);
+	if (marker && last) last.footer = { text: marker };
+	return embeds;
+}
+
+/**
+ * Embeds for one message: the largest common description room (binary search) that keeps 6,000 characters with the
+ * marker in the last footer.
+ */
+function fitEmbeds(
+	links: PortalLinks,
+	group: readonly Announcement[],
+	detail: ChangelogDetail,
+	marker: string | undefined,
+): APIEmbed[] {
 	const render = (room: number) =>
-		group.map((a) => renderAnnouncementEmbed(links, a, detail, { maxDescription: room }));
+		withMarker(
+			group.map((a) => renderAnnouncementEmbed(links, a, detail, { maxDescription: room })),
+			marker,
+		);
 	const full = render(LIMITS.embedDescription);
 	if (totalLength(full) <= LIMITS.embedTotal) return full;
 	// The grouping guarantees MIN_DESCRIPTION fits.
@@ -115,26 +191,32 @@ function fitMessage(links: PortalLinks, group: readonly Announcement[], detail: 
 	return best;
 }
 
-/** Splits announcements into messages of at most 10 embeds whose shrunk size fits 6,000 characters. */
+/**
+ * Splits announcements into messages of at most 10 embeds whose shrunk size fits 6,000 characters, leaving room for
+ * a marker.
+ */
 function groupMessages(
-	links: PortalLinks,
 	announcements: readonly Announcement[],
-	detail: ChangelogDetail,
+	embedOf: (a: Announcement) => APIEmbed,
 ): Announcement[][] {
 	return chunkWithin(
 		announcements,
-		(a) => embedLength(renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION })),
+		(a) => embedLength(embedOf(a)),
 		LIMITS.embedsPerMessage,
-		LIMITS.embedTotal,
+		LIMITS.embedTotal - MARKER_MAX,
 	);
 }
 
-function digestLine(links: PortalLinks, a: Announcement): string {
+function digestLine(links: PortalLinks, a: Announcement, reduced: boolean): string {
 	const factorio = factorioMinor(a.factorioVersion);
+	const title = safeMarkdown(truncate(`${displayTitle({ title: a.title, name: a.mod })} ${cleanText(a.version)}`, 120));
+	let owner: string | undefined;
+	if (a.owner)
+		owner = reduced ? truncate(safeMarkdown(a.owner), SHORT_NAME) : linkedName(a.owner, ownerUrl(links, a.owner), 400);
 	return [
-		`**[${escapeMarkdown(truncate(`${a.title} ${a.version}`, 120))}](${modUrl(links, a.mod)})**${a.isNewMod ? ' (new mod)' : ''}`,
-		a.owner ? `by [${escapeMarkdown(a.owner)}](${ownerUrl(links, a.owner)})` : undefined,
-		factorio ? `Factorio ${factorio}` : undefined,
+		`**${markdownLink(title, modUrl(links, a.mod))}**${a.isNewMod ? ' (new mod)' : ''}`,
+		owner ? `by ${owner}` : undefined,
+		factorio ? `Factorio ${safeMarkdown(factorio)}` : undefined,
 	]
 		.filter((part) => part !== undefined)
 		.join(' · ');
@@ -157,14 +239,14 @@ function linesWithin(lines: readonly string[], max: number): string {
 }
 
 /** The digest embed: one line per release (title and version linked, owner, Factorio version). */
-function digestEmbed(links: PortalLinks, announcements: readonly Announcement[]): APIEmbed {
+function digestEmbed(links: PortalLinks, announcements: readonly Announcement[], reduced: boolean): APIEmbed {
 	const newMods = announcements.filter((a) => a.isNewMod).length;
 	const title = `${announcements.length} new releases${newMods > 0 ? `, ${newMods} of them new mods` : ''}`;
 	return {
 		title,
 		color: EMBED_COLOR,
 		description: linesWithin(
-			announcements.map((a) => digestLine(links, a)),
+			announcements.map((a) => digestLine(links, a, reduced)),
 			LIMITS.embedDescription,
 		),
 	};
@@ -174,10 +256,14 @@ function digestEmbed(links: PortalLinks, announcements: readonly Announcement[])
  * The messages announcing `announcements` (oldest first) in one channel.
  *
  * - More than `digestThreshold`: one digest message listing them all (cut with "… and N more" within 4,096).
- * - Otherwise one embed each ({@link renderAnnouncementEmbed} at the subscription's changelog detail), up to 10 per
- *   message and within 6,000 characters, shrinking changelog text evenly (to no less than 300 characters each)
- *   before starting another message. A message with a single release gets link buttons (portal, changelog, source).
+ * - Otherwise one embed each ({@link renderAnnouncementEmbed} at the subscription's changelog detail, or
+ *   {@link renderReducedAnnouncementEmbed} with `reduced`), up to 10 per message and within 6,000 characters,
+ *   shrinking changelog text evenly (to no less than 300 characters each) before starting another message. A message
+ *   with a single release gets link buttons (portal, changelog, and source unless reduced).
  * - With a `roleId`, the first message's content pings `<@&roleId>` (allow only that role in `allowed_mentions`).
+ * - With a `marker`, each message's last embed has the marker as its footer.
+ *
+ * Every message passes {@link fitMessage}.
  *
  * @returns messages in order, each with the keys it covers (every key exactly once, a digest covers all).
  */
@@ -185,28 +271,40 @@ export function renderAnnouncementMessages(
 	links: PortalLinks,
 	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
 	announcements: readonly Announcement[],
-	options: { digestThreshold: number },
+	options: AnnouncementOptions,
 ): AnnouncementMessage[] {
 	if (announcements.length === 0) return [];
+	const reduced = options.reduced === true;
 	const ping = subscription.roleId ? { content: `<@&${subscription.roleId}>` } : {};
+	const markerOf = (keys: string[], index: number): string | undefined => {
+		const marker = options.marker ? cleanText(options.marker({ keys, index })) : '';
+		return marker ? truncate(marker, MARKER_MAX) : undefined;
+	};
 	if (announcements.length > options.digestThreshold) {
-		return [
-			{
-				payload: { ...ping, embeds: [digestEmbed(links, announcements)], components: [] },
-				keys: announcements.map((a) => a.key),
-			},
-		];
+		const keys = announcements.map((a) => a.key);
+		const embeds = withMarker([digestEmbed(links, announcements, reduced)], markerOf(keys, 0));
+		return [{ payload: fitMessage({ ...ping, embeds, components: [] }), keys }];
 	}
-	return groupMessages(links, announcements, subscription.changelog).map((group, index) => {
+	const detail = subscription.changelog;
+	const groups = reduced
+		? groupMessages(announcements, (a) => renderReducedAnnouncementEmbed(links, a))
+		: groupMessages(announcements, (a) =>
+				renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION }),
+			);
+	return groups.map((group, index) => {
 		const [only] = group;
-		return {
-			payload: {
-				...(index === 0 ? ping : {}),
-				embeds: fitMessage(links, group, subscription.changelog),
-				components:
-					group.length === 1 && only ? [modLinkRow(links, { name: only.mod, sourceUrl: only.sourceUrl })] : [],
-			},
-			keys: group.map((a) => a.key),
-		};
+		const keys = group.map((a) => a.key);
+		const marker = markerOf(keys, index);
+		const embeds = reduced
+			? withMarker(
+					group.map((a) => renderReducedAnnouncementEmbed(links, a)),
+					marker,
+				)
+			: fitEmbeds(links, group, detail, marker);
+		const components =
+			group.length === 1 && only
+				? [modLinkRow(links, { name: only.mod, sourceUrl: reduced ? undefined : only.sourceUrl })]
+				: [];
+		return { payload: fitMessage({ ...(index === 0 ? ping : {}), embeds, components }), keys };
 	});
 }

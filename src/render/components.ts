@@ -1,38 +1,32 @@
 /**
- * Shared pieces of the bot's messages: the message body type, the embed colour, and link-button rows
- * (Discord docs, "Message Components": action rows hold at most 5 buttons).
+ * Shared pieces of the bot's messages: the embed colour and link-button rows (Discord docs, "Component Reference":
+ * an action row holds at most 5 buttons; a link button's url is at most 512 characters).
  */
-import {
-	ButtonStyle,
-	ComponentType,
-	type APIActionRowComponent,
-	type APIButtonComponent,
-	type APIComponentInMessageActionRow,
-	type APIEmbed,
-} from 'discord.js';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import { changelogUrl, modUrl, type PortalLinks } from '../services/portal/links.js';
 import type { ModDetails } from '../services/portal/schemas.js';
-import { LIMITS, truncate } from './limits.js';
+import { LIMITS, httpUrl, truncate } from './limits.js';
+
+export type { MessagePayload } from './fit.js';
 
 /** Factorio's orange, used as the embed colour. */
 export const EMBED_COLOR = 0xf6a800;
 
-/** A message body: what `interaction.reply`, `editReply` and `channel.send` take. */
-export interface MessagePayload {
-	content?: string;
-	embeds: APIEmbed[];
-	components: APIActionRowComponent<APIComponentInMessageActionRow>[];
-}
-
-/** An action row of link buttons (max 5, Discord docs "Message Components: Action Rows"). */
+/**
+ * An action row of link buttons, in order, leaving out those whose URL is missing or not an absolute http(s) URL of
+ * at most 512 characters ({@link httpUrl}) and those beyond 5.
+ */
 export function linkRow(
 	buttons: { label: string; url: string | undefined }[],
 ): APIActionRowComponent<APIButtonComponent> {
 	return {
 		type: ComponentType.ActionRow,
 		components: buttons
-			.filter((b): b is { label: string; url: string } => b.url !== undefined && /^https?:\/\//.test(b.url))
-			.slice(0, 5)
+			.flatMap(({ label, url }) => {
+				const href = httpUrl(url, LIMITS.buttonUrl);
+				return href === undefined ? [] : [{ label, url: href }];
+			})
+			.slice(0, LIMITS.buttonsPerRow)
 			.map((b) => ({
 				type: ComponentType.Button,
 				style: ButtonStyle.Link,
@@ -42,15 +36,20 @@ export function linkRow(
 	};
 }
 
-/** Link buttons to a mod's portal page, its changelog tab and, when known, its source. */
+/**
+ * Link buttons to a mod's portal page, its changelog tab and, when the portal has usable ones, its source and
+ * homepage (the homepage only when it differs from the source).
+ */
 export function modLinkRow(
 	links: PortalLinks,
 	mod: Pick<ModDetails, 'name'> & Partial<Pick<ModDetails, 'sourceUrl' | 'homepage'>>,
 ) {
+	const source = httpUrl(mod.sourceUrl, LIMITS.buttonUrl);
+	const homepage = httpUrl(mod.homepage, LIMITS.buttonUrl);
 	return linkRow([
 		{ label: 'Mod portal', url: modUrl(links, mod.name) },
 		{ label: 'Changelog', url: changelogUrl(links, mod.name) },
-		{ label: 'Source', url: mod.sourceUrl },
-		{ label: 'Homepage', url: mod.homepage !== mod.sourceUrl ? mod.homepage : undefined },
+		{ label: 'Source', url: source },
+		{ label: 'Homepage', url: homepage !== source ? homepage : undefined },
 	]);
 }

@@ -11,7 +11,9 @@ import type { CheckedServer, Kit } from '../services/modpack/modpack.js';
 import { describeProblem, type Problem } from '../services/modpack/problems.js';
 import type { ResolvedMod } from '../services/modpack/resolver.js';
 import { EMBED_COLOR } from './components.js';
-import { LIMITS, escapeMarkdown, truncate } from './limits.js';
+import { fitMessage } from './fit.js';
+import { LIMITS, truncate } from './limits.js';
+import { safeMarkdown } from './safeText.js';
 
 /** A file to attach: what discord.js takes as `files` entries. */
 export interface AttachedFile {
@@ -92,14 +94,14 @@ function gameLabel(kit: Kit): string {
 
 function modLine(mod: ResolvedMod): string {
 	const via = mod.via
-		? ` ← ${escapeMarkdown(mod.via.name)}${mod.via.kind === 'recommended' ? ' (recommended)' : ''}`
+		? ` ← ${safeMarkdown(mod.via.name)}${mod.via.kind === 'recommended' ? ' (recommended)' : ''}`
 		: '';
 	const deprecated = mod.deprecated ? ' · deprecated' : '';
 	return `${code(mod.name)} ${mod.release.version}${via}${deprecated}`;
 }
 
 function problemLine(problem: Problem): string {
-	return `• ${escapeMarkdown(describeProblem(problem))}`;
+	return `• ${safeMarkdown(describeProblem(problem))}`;
 }
 
 function files(kit: Kit, extra: AttachedFile[] = []): AttachedFile[] {
@@ -115,12 +117,12 @@ function kitFields(kit: Kit, notes: InputNotes): APIEmbedField[] {
 	const leftOut = resolution.excluded.flatMap((e) => e.problems.map(problemLine));
 	const warnings = resolution.warnings.map(problemLine);
 	for (const name of notes.duplicates ?? [])
-		warnings.push(`• ${escapeMarkdown(name)} was listed more than once; counted once.`);
+		warnings.push(`• ${safeMarkdown(name)} was listed more than once; counted once.`);
 	if (notes.disabled && notes.disabled.length > 0)
 		warnings.push(`• Disabled in the file, left out: ${notes.disabled.map(code).join(', ')}`);
 	const optional = resolution.optional.map(
 		(o) =>
-			`${code(o.name)}${o.kind === 'recommended' ? ' (recommended)' : o.kind === 'hidden_optional' ? ' (hidden)' : ''} ← ${escapeMarkdown(o.by.name)}`,
+			`${code(o.name)}${o.kind === 'recommended' ? ' (recommended)' : o.kind === 'hidden_optional' ? ' (hidden)' : ''} ← ${safeMarkdown(o.by.name)}`,
 	);
 	return [
 		field(`Listed mods (${listed.length})`, listed.map(modLine), 'see mods.lock.json'),
@@ -164,7 +166,9 @@ function colorOf(kit: Kit): number {
 }
 
 function message(embed: APIEmbed, attached: AttachedFile[]): ModpackMessage {
-	return { embeds: [fitEmbed(embed)], files: attached, components: [], allowedMentions: { parse: [] } };
+	// The embed passes the one guard every message passes (fit.ts); files and mentions are this answer's own.
+	const { embeds } = fitMessage({ embeds: [fitEmbed(embed)], components: [] });
+	return { embeds, files: attached, components: [], allowedMentions: { parse: [] } };
 }
 
 /**
@@ -189,7 +193,7 @@ function checkLine(check: ModCheck, game: Kit['resolution']['game']): string {
 	const said = check.verdicts
 		.filter((v) => v.kind !== 'up_to_date' && v.kind !== 'latest_is')
 		.map((v) => describeVerdict(v, game));
-	return `${code(check.name)}${installed}: ${escapeMarkdown(said.join('; '))}`;
+	return `${code(check.name)}${installed}: ${safeMarkdown(said.join('; '))}`;
 }
 
 /** The whole check as plain text, one mod a line: attached as `check-report.txt`. */

@@ -6,24 +6,30 @@ import { ButtonStyle, ComponentType, type APIEmbed } from 'discord.js';
 import { factorioMinor } from '../services/factorio/version.js';
 import { modUrl, type PortalLinks } from '../services/portal/links.js';
 import type { ModSummary } from '../services/portal/schemas.js';
-import { EMBED_COLOR, type MessagePayload } from './components.js';
-import { LIMITS, escapeMarkdown, formatCount, oneLine, truncate } from './limits.js';
+import { EMBED_COLOR } from './components.js';
+import { fitMessage, type MessagePayload } from './fit.js';
+import { LIMITS, formatCount, truncate } from './limits.js';
+import { cleanText, displayTitle, markdownLink, safeMarkdown } from './safeText.js';
 
-/** One line per mod for search results: linked title, latest version, Factorio version, owner, downloads, summary. */
+/**
+ * One line per mod for search results: linked title, latest version, Factorio version, owner, downloads, a one-line
+ * summary; portal text cleaned, cut (title 80, version 40, owner 60, summary 110) and escaped.
+ */
 export function searchLine(links: PortalLinks, mod: ModSummary): string {
 	const latest = mod.latestRelease;
-	const version = latest ? ` ${latest.version}` : '';
+	const version = latest ? ` ${safeMarkdown(truncate(cleanText(latest.version), 40))}` : '';
 	const factorio = factorioMinor(latest?.factorioVersion);
+	const owner = cleanText(mod.owner);
 	const meta = [
-		factorio ? `Factorio ${factorio}` : undefined,
-		mod.owner ? `by ${escapeMarkdown(mod.owner)}` : undefined,
+		factorio ? `Factorio ${safeMarkdown(factorio)}` : undefined,
+		owner ? `by ${safeMarkdown(truncate(owner, 60))}` : undefined,
 		`⬇ ${formatCount(mod.downloadsCount)}`,
 	]
 		.filter(Boolean)
 		.join(' · ');
-	const title = `**[${escapeMarkdown(truncate(mod.title, 80))}](${modUrl(links, mod.name)})**${version}`;
-	const summary = mod.summary ? `\n${escapeMarkdown(truncate(oneLine(mod.summary), 110))}` : '';
-	return `${title} · ${meta}${summary}`;
+	const title = `**${markdownLink(safeMarkdown(truncate(displayTitle(mod), 80)), modUrl(links, mod.name))}**${version}`;
+	const summary = cleanText(mod.summary);
+	return `${title} · ${meta}${summary ? `\n${safeMarkdown(truncate(summary, 110))}` : ''}`;
 }
 
 /** Sorts offered by `/mod search`, with their labels. */
@@ -68,12 +74,13 @@ export function renderSearchPage(
 ): MessagePayload {
 	const pageCount = Math.max(1, Math.ceil(page.total / pageSize));
 	const filters = [
-		state.factorioVersion ? `Factorio ${state.factorioVersion}` : undefined,
-		state.category ? `category ${state.category}` : undefined,
+		state.factorioVersion ? `Factorio ${safeMarkdown(truncate(cleanText(state.factorioVersion), 20))}` : undefined,
+		state.category ? `category ${safeMarkdown(truncate(cleanText(state.category), 40))}` : undefined,
 	]
 		.filter(Boolean)
 		.join(', ');
-	const heading = state.query ? `Mods matching “${state.query}”` : 'Mods';
+	const query = safeMarkdown(truncate(cleanText(state.query), 100));
+	const heading = query ? `Mods matching “${query}”` : 'Mods';
 	const embed: APIEmbed = {
 		title: truncate(filters ? `${heading} (${filters})` : heading, LIMITS.embedTitle),
 		color: EMBED_COLOR,
@@ -94,14 +101,14 @@ export function renderSearchPage(
 					type: ComponentType.StringSelect,
 					custom_id: customIds.open,
 					placeholder: 'Show a mod’s details',
-					options: page.mods.slice(0, LIMITS.selectOptions).map((mod) => ({
-						label: truncate(mod.title, LIMITS.selectOptionLabel),
-						value: mod.name.slice(0, LIMITS.choiceValue),
+					// Select menus show plain text: the guard cleans and cuts labels, and leaves out names over 100.
+					options: page.mods.map((mod) => ({
+						label: displayTitle(mod),
+						value: mod.name,
 						description:
-							truncate(
-								`${mod.latestRelease?.version ?? ''} · ${mod.owner}`.replace(/^ · /, ''),
-								LIMITS.selectOptionDescription,
-							) || undefined,
+							[mod.latestRelease?.version, mod.owner]
+								.filter((part) => part !== undefined && cleanText(part) !== '')
+								.join(' · ') || undefined,
 					})),
 				},
 			],
@@ -128,14 +135,19 @@ export function renderSearchPage(
 			],
 		});
 	}
-	return { embeds: [embed], components };
+	return fitMessage({ embeds: [embed], components });
 }
 
-/** The autocomplete label of a mod: `Squeak Through 1.2.2 · Supercheese`, at most 100 characters. */
+/**
+ * The autocomplete label of a mod: `Squeak Through 1.2.2 · Supercheese`, at most 100 characters, cleaned (choice
+ * names are plain text). The title falls back to the internal name; a long title is cut first so version and owner
+ * stay visible.
+ */
 export function autocompleteLabel(mod: ModSummary): string {
-	const version = mod.latestRelease ? ` ${mod.latestRelease.version}` : '';
-	const owner = mod.owner ? ` · ${mod.owner}` : '';
-	const tail = `${version}${owner}`;
-	if (mod.title.length + tail.length <= LIMITS.choiceName) return `${mod.title}${tail}`;
-	return `${truncate(mod.title, Math.max(10, LIMITS.choiceName - tail.length))}${tail}`.slice(0, LIMITS.choiceName);
+	const title = displayTitle(mod);
+	const versionText = mod.latestRelease ? cleanText(mod.latestRelease.version) : '';
+	const ownerText = cleanText(mod.owner);
+	const tail = `${versionText ? ` ${truncate(versionText, 20)}` : ''}${ownerText ? ` · ${truncate(ownerText, 30)}` : ''}`;
+	if (title.length + tail.length <= LIMITS.choiceName) return `${title}${tail}`;
+	return truncate(`${truncate(title, Math.max(10, LIMITS.choiceName - tail.length))}${tail}`, LIMITS.choiceName);
 }

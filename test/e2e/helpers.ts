@@ -30,7 +30,10 @@ export async function createHarness(
 	options: { portal?: FakePortalOptions; discord?: FakeDiscordOptions; env?: Record<string, string> } = {},
 ): Promise<Harness> {
 	const portal = await FakePortal.start(options.portal);
-	const discord = await FakeDiscord.start(options.discord);
+	// A long heartbeat: with the 500 ms default, a test process held off the CPU for half a second (two cores, many
+	// test files) runs its heartbeat timer before the ACK waiting in the socket, takes the gateway for dead and
+	// reconnects, and an interaction dispatched meanwhile finds no session.
+	const discord = await FakeDiscord.start({ heartbeatIntervalMs: 5_000, ...options.discord });
 	const dir = mkdtempSync(join(tmpdir(), 'fmb-e2e-'));
 	const env = (extra: Record<string, string> = {}) => ({
 		DISCORD_TOKEN: discord.token,

@@ -236,7 +236,7 @@ describe('/modpack', () => {
 		expect(embed?.description).toContain('Factorio version read from the log: 1.1.110.');
 		const fields = Object.fromEntries((embed?.fields ?? []).map((f) => [f.name, f.value]));
 		expect(Object.values(fields).join('\n')).toContain(
-			'`YARM` 1.0.4: newer release 1.0.5 for Factorio 1.1 \\(installed 1.0.4\\)',
+			'`YARM` 1.0.4: newer release 1.0.5 for Factorio 1.1 (installed 1.0.4)',
 		);
 	});
 

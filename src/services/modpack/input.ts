@@ -157,10 +157,17 @@ function matchItem(text: string, catalog: ModNameLookup): InputMod | undefined {
 	return undefined;
 }
 
+/**
+ * Unknown names that get "closest names" suggestions: each is a fuzzy search, and parsing runs before the
+ * interaction is deferred, so a list of hundreds of typos must stay cheap.
+ */
+const MAX_SUGGESTED_UNKNOWN = 10;
+
 function addUnknown(collector: Collector, text: string, catalog: ModNameLookup): void {
 	const name = modNameFromInput(ZIP_NAME.exec(text)?.[1] ?? text);
 	if (collector.unknown.some((u) => u.name === name)) return;
-	const suggestions = catalog.suggest(name, 3).map((mod) => mod.name);
+	const suggestions =
+		collector.unknown.length < MAX_SUGGESTED_UNKNOWN ? catalog.suggest(name, 3).map((mod) => mod.name) : [];
 	collector.unknown.push({ input: text, name, suggestions });
 }
 
