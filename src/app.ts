@@ -20,13 +20,18 @@ import { Outbox } from './services/announcements/outbox.js';
 import { PortalClient } from './services/portal/client.js';
 import { ReleaseTracker } from './services/announcements/releaseTracker.js';
 import { SubscriptionStore } from './services/announcements/subscriptions.js';
-import { openStore, type Store } from './storage/store.js';
+import { createFullModCache } from './services/portal/fullModCache.js';
+import { CatalogStore } from './storage/catalogStore.js';
+import { openDatabase, type OpenDatabase } from './storage/database.js';
+import { openKeyValueStore, type KeyValueStore } from './storage/keyValue.js';
+import { importLegacyStore } from './storage/legacyImport.js';
 
 /** A running bot; `stop()` ends jobs, destroys the client and closes the store. */
 export interface Bot {
 	client: Client;
 	context: BotContext;
-	store: Store;
+	database: OpenDatabase;
+	keyValues: KeyValueStore;
 	tracker: ReleaseTracker;
 	jobs: { catalogRefresh: Job; releasePoller: Job };
 	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
@@ -53,16 +58,18 @@ export async function startBot(
 	log: Logger,
 	options: { portalDispatcher?: Dispatcher } = {},
 ): Promise<Bot> {
-	const store = await openStore(config.storeUrl);
+	const { database, keyValues } = await openStore(config.storeUrl, log);
+	const store = keyValues.keyv;
 	const portal = new PortalClient({
 		baseUrl: config.portalUrl,
 		dispatcher: options.portalDispatcher,
 		timeoutMs: config.portalTimeoutMs,
 		username: config.factorioUsername,
 		token: config.factorioToken,
+		fullModCache: createFullModCache({ store: keyValues, log: log.child({ module: 'portal' }) }),
 		log: log.child({ module: 'portal' }),
 	});
-	const catalog = new Catalog({ store, log: log.child({ module: 'catalog' }) });
+	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
 	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
 	const outbox = new Outbox({ store });
 	const tracker = new ReleaseTracker({ store, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
@@ -107,7 +114,7 @@ export async function startBot(
 		await ready;
 	} catch (error) {
 		await client.destroy();
-		await store.disconnect();
+		await closeStore(database, keyValues);
 		throw error;
 	}
 	const applicationId = client.application?.id ?? client.user?.id;
@@ -155,7 +162,8 @@ export async function startBot(
 	return {
 		client,
 		context,
-		store,
+		database,
+		keyValues,
 		tracker,
 		jobs: { catalogRefresh, releasePoller },
 		initialRefresh,
@@ -164,10 +172,37 @@ export async function startBot(
 			stopped = true;
 			await Promise.all([catalogRefresh.stop(), releasePoller.stop()]);
 			await client.destroy();
-			await store.disconnect();
+			await closeStore(database, keyValues);
 			log.info('stopped');
 		},
 	};
+}
+
+/**
+ * Opens the store (SQLite: refused while another process uses it), its key-value store, and imports the keyv
+ * documents of an earlier version once.
+ *
+ * @throws what `openDatabase`, `openKeyValueStore` or `importLegacyStore` throw; what was opened is closed again.
+ */
+async function openStore(storeUrl: string, log: Logger): Promise<{ database: OpenDatabase; keyValues: KeyValueStore }> {
+	const database = await openDatabase(storeUrl);
+	let keyValues: KeyValueStore | undefined;
+	try {
+		keyValues = await openKeyValueStore(database, { log: log.child({ module: 'store' }) });
+		await importLegacyStore(database.db, keyValues.keyv, log.child({ module: 'store' }));
+		return { database, keyValues };
+	} catch (error) {
+		await closeStore(database, keyValues);
+		throw error;
+	}
+}
+
+async function closeStore(database: OpenDatabase, keyValues: KeyValueStore | undefined): Promise<void> {
+	try {
+		await keyValues?.close();
+	} finally {
+		await database.close();
+	}
 }
 
 /** A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go. */
