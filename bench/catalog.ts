@@ -18,9 +18,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import KeyvSqlite from '@keyv/sqlite';
-import Keyv from 'keyv';
 import { Catalog } from '../src/services/catalog/catalog.js';
+import { CatalogStore } from '../src/storage/catalogStore.js';
+import { openDatabase } from '../src/storage/database.js';
 import { ModSearchIndex } from '../src/services/catalog/searchIndex.js';
 import { BENCH_QUERIES, syntheticCatalogue } from './synthetic.js';
 
@@ -29,7 +29,7 @@ export interface CatalogBenchResult {
 	mods: number;
 	/** Extra node flags of the measured process. */
 	nodeFlags: string;
-	/** `Catalog.load()` from SQLite: read, JSON parse, validation and index build. */
+	/** `Catalog.load()` from SQLite (`catalog_mods` rows): read, JSON parse, validation and index build. */
 	loadMs: number;
 	/** `ModSearchIndex.buildSync` alone on the loaded mods (median of 3). */
 	indexBuildMs: number;
@@ -90,24 +90,20 @@ function collectGarbage(): void {
 	}
 }
 
-function openStore(file: string): Keyv {
-	return new Keyv({ store: new KeyvSqlite(`sqlite://${file}`) });
-}
-
 /** Child 1: build the catalogue of `size` mods and store it as a refresh would. */
 async function prepare(size: number, file: string): Promise<void> {
-	const store = openStore(file);
-	const catalog = new Catalog({ store });
+	const database = await openDatabase(`sqlite://${file}`);
+	const catalog = new Catalog({ store: new CatalogStore(database.db) });
 	await catalog.replace(syntheticCatalogue(size), { createdOrder: [] });
-	await store.disconnect();
+	await database.close();
 }
 
 /** Child 2: a restart. Loads the stored catalogue and measures. */
 async function measure(file: string): Promise<CatalogBenchResult> {
 	collectGarbage();
 	const rssBefore = process.memoryUsage().rss;
-	const store = openStore(file);
-	const catalog = new Catalog({ store });
+	const database = await openDatabase(`sqlite://${file}`);
+	const catalog = new Catalog({ store: new CatalogStore(database.db) });
 	let started = performance.now();
 	const loaded = await catalog.load();
 	const loadMs = performance.now() - started;
@@ -139,7 +135,7 @@ async function measure(file: string): Promise<CatalogBenchResult> {
 	started = performance.now();
 	await catalog.replace(catalog.all(), { persist: false });
 	const replaceMs = performance.now() - started;
-	await store.disconnect();
+	await database.close();
 	return {
 		mods: catalog.size,
 		nodeFlags: process.execArgv.filter((flag) => flag !== '--expose-gc').join(' '),

@@ -4,13 +4,16 @@
  * channels under Discord's 50 requests a second, memory and store size with 10,000 subscriptions. Outage: portal
  * requests a minute of the release poller while idle, during a 10-minute outage and after a 429. Modpack: resolving
  * an overhaul and a 200-mod server list from the 2024 dependency graph, time and portal requests, cold and warm cache.
+ * Store: catalog writes, restart until searchable and store size with 20,000 mods on SQLite and PostgreSQL.
  */
 import { runAnnouncementsBench } from './announcements.js';
 import { runCatalogBench } from './catalog.js';
 import { runModpackBench } from './modpack.js';
 import { runOutageBench } from './outage.js';
+import { runStoreBench } from './store.js';
 
 await runCatalogBench();
 await runAnnouncementsBench();
 await runOutageBench();
 await runModpackBench();
+await runStoreBench();

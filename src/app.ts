@@ -3,6 +3,7 @@
  * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { sql } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
 import type { Config } from './config.js';
@@ -25,13 +26,18 @@ import { Outbox } from './services/announcements/outbox.js';
 import { PortalClient } from './services/portal/client.js';
 import { ReleaseTracker } from './services/announcements/releaseTracker.js';
 import { SubscriptionStore } from './services/announcements/subscriptions.js';
-import { openStore, type Store } from './storage/store.js';
+import { createFullModCache } from './services/portal/fullModCache.js';
+import { CatalogStore } from './storage/catalogStore.js';
+import { openDatabase, type OpenDatabase } from './storage/database.js';
+import { openKeyValueStore, type KeyValueStore } from './storage/keyValue.js';
+import { importLegacyStore } from './storage/legacyImport.js';
 
 /** A running bot; `stop()` ends jobs, destroys the client and closes the store. */
 export interface Bot {
 	client: Client;
 	context: BotContext;
-	store: Store;
+	database: OpenDatabase;
+	keyValues: KeyValueStore;
 	tracker: ReleaseTracker;
 	jobs: { catalogRefresh: Job; releasePoller: Job };
 	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
@@ -62,17 +68,19 @@ export async function startBot(
 ): Promise<Bot> {
 	// Only with HTTP_PORT: without a scraper, counting would be wasted work.
 	const metrics = config.httpPort === undefined ? undefined : createMetrics({ log: log.child({ module: 'metrics' }) });
-	const store = await openStore(config.storeUrl);
+	const { database, keyValues } = await openStore(config.storeUrl, log);
+	const store = keyValues.keyv;
 	const portal = new PortalClient({
 		baseUrl: config.portalUrl,
 		dispatcher: options.portalDispatcher,
 		timeoutMs: config.portalTimeoutMs,
 		username: config.factorioUsername,
 		token: config.factorioToken,
+		fullModCache: createFullModCache({ store: keyValues, log: log.child({ module: 'portal' }) }),
 		log: log.child({ module: 'portal' }),
 		onRequest: metrics?.portalRequest,
 	});
-	const catalog = new Catalog({ store, log: log.child({ module: 'catalog' }) });
+	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
 	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
 	const outbox = new Outbox({ store });
 	const tracker = new ReleaseTracker({ store, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
@@ -127,7 +135,7 @@ export async function startBot(
 				host: config.httpHost,
 				registry: metrics.registry,
 				readiness: botReadiness({
-					probeStore: () => store.get('__open__'),
+					probeStore: () => sql`select 1`.execute(database.db),
 					gatewayProblem: gateway.problem,
 					catalog,
 				}),
@@ -139,7 +147,7 @@ export async function startBot(
 	} catch (error) {
 		await ops?.close();
 		await client.destroy();
-		await store.disconnect();
+		await closeStore(database, keyValues);
 		throw error;
 	}
 	const applicationId = client.application?.id ?? client.user?.id;
@@ -188,7 +196,8 @@ export async function startBot(
 	return {
 		client,
 		context,
-		store,
+		database,
+		keyValues,
 		tracker,
 		jobs: { catalogRefresh, releasePoller },
 		initialRefresh,
@@ -199,10 +208,37 @@ export async function startBot(
 			await ops?.close();
 			await Promise.all([catalogRefresh.stop(), releasePoller.stop()]);
 			await client.destroy();
-			await store.disconnect();
+			await closeStore(database, keyValues);
 			log.info('stopped');
 		},
 	};
+}
+
+/**
+ * Opens the store (SQLite: refused while another process uses it), its key-value store, and imports the keyv
+ * documents of an earlier version once.
+ *
+ * @throws what `openDatabase`, `openKeyValueStore` or `importLegacyStore` throw; what was opened is closed again.
+ */
+async function openStore(storeUrl: string, log: Logger): Promise<{ database: OpenDatabase; keyValues: KeyValueStore }> {
+	const database = await openDatabase(storeUrl);
+	let keyValues: KeyValueStore | undefined;
+	try {
+		keyValues = await openKeyValueStore(database, { log: log.child({ module: 'store' }) });
+		await importLegacyStore(database.db, keyValues.keyv, log.child({ module: 'store' }));
+		return { database, keyValues };
+	} catch (error) {
+		await closeStore(database, keyValues);
+		throw error;
+	}
+}
+
+async function closeStore(database: OpenDatabase, keyValues: KeyValueStore | undefined): Promise<void> {
+	try {
+		await keyValues?.close();
+	} finally {
+		await database.close();
+	}
 }
 
 /** A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go. */

@@ -44,85 +44,119 @@ const duration = (fallback: string) =>
 			return Math.round(Number(match[1]) * unit * 1000);
 		});
 
+/** The default store: an SQLite file in `data/` below the working directory. */
+export const DEFAULT_STORE_URL = 'sqlite://data/bot.sqlite';
+
+/**
+ * `STORE_URL`: `sqlite://relative/path` (from the working directory), `sqlite:///absolute/path`, or a PostgreSQL URL
+ * (`postgres://user:password@host:5432/database`, also `postgresql://`). Checked here so that no driver ever sees a
+ * URL it cannot parse: Node's URL parser puts the whole input, password included, into its error.
+ */
+const storeUrl = optional
+	.transform((value) => value ?? DEFAULT_STORE_URL)
+	.refine((value) => isStoreUrl(value), {
+		error:
+			'must look like sqlite://data/bot.sqlite, sqlite:///absolute/path.sqlite or postgres://user:password@host:5432/database',
+	});
+
+/** True for a usable `STORE_URL` (see {@link storeUrl}); never throws, never echoes the value. */
+function isStoreUrl(value: string): boolean {
+	if (value.startsWith('sqlite://')) return value.length > 'sqlite://'.length;
+	if (!/^postgres(?:ql)?:\/\//.test(value) || !URL.canParse(value)) return false;
+	const url = new URL(value);
+	return url.hostname !== '' || url.searchParams.has('host');
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 
-/** The environment variables the bot reads (README "Settings"), validated and mapped to {@link Config}. */
-export const ConfigSchema = z
-	.object({
-		DISCORD_TOKEN: z
-			.string({ error: 'is required: the bot token from the Discord developer portal' })
-			.trim()
-			.min(1, { error: 'is required: the bot token from the Discord developer portal' }),
-		DISCORD_GUILD_ID: optional.pipe(
-			z
-				.string()
-				.regex(/^\d{17,20}$/, { error: 'must be a guild id (a snowflake)' })
-				.optional(),
-		),
-		DISCORD_API_URL: url('https://discord.com/api'),
-		FACTORIO_PORTAL_URL: url('https://mods.factorio.com'),
-		FACTORIO_ASSETS_URL: url('https://assets-mod.factorio.com'),
-		FACTORIO_USERNAME: optional,
-		FACTORIO_TOKEN: optional,
-		STORE_URL: optional
-			.transform((value) => value ?? 'sqlite://data/bot.sqlite')
-			.refine((value) => value.startsWith('sqlite://') && value.length > 'sqlite://'.length, {
-				error: 'must look like sqlite://data/bot.sqlite or sqlite:///absolute/path.sqlite',
-			}),
-		CATALOG_CRON: cron('0 * * * *'),
-		LOG_LEVEL: optional
-			.transform((value) => value ?? 'info')
-			.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
-		PORTAL_TIMEOUT_MS: positiveInt(10_000),
-		POLL_CRON: cron('* * * * *'),
-		MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
-		ANNOUNCE_MAX_AGE: duration('24h'),
-		DIGEST_THRESHOLD: positiveInt(10),
-		LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional()),
-		HTTP_PORT: optional.pipe(
-			z.coerce
-				.number<string>({ error: 'must be a port number' })
-				.int({ error: 'must be a port number' })
-				.min(1, { error: 'must be a port number from 1 to 65535' })
-				.max(65_535, { error: 'must be a port number from 1 to 65535' })
-				.optional(),
-		),
-		HTTP_HOST: optional,
-	})
-	.refine((env) => (env.FACTORIO_USERNAME === undefined) === (env.FACTORIO_TOKEN === undefined), {
+/**
+ * The environment variables the bot reads, one key per variable (README "Settings", `.env.example`), each with its
+ * default and validation.
+ */
+export const EnvSchema = z.object({
+	DISCORD_TOKEN: z
+		.string({ error: 'is required: the bot token from the Discord developer portal' })
+		.trim()
+		.min(1, { error: 'is required: the bot token from the Discord developer portal' }),
+	DISCORD_GUILD_ID: optional.pipe(
+		z
+			.string()
+			.regex(/^\d{17,20}$/, { error: 'must be a guild id (a snowflake)' })
+			.optional(),
+	),
+	DISCORD_API_URL: url('https://discord.com/api'),
+	FACTORIO_PORTAL_URL: url('https://mods.factorio.com'),
+	FACTORIO_ASSETS_URL: url('https://assets-mod.factorio.com'),
+	FACTORIO_USERNAME: optional,
+	FACTORIO_TOKEN: optional,
+	STORE_URL: storeUrl,
+	CATALOG_CRON: cron('0 * * * *'),
+	LOG_LEVEL: optional
+		.transform((value) => value ?? 'info')
+		.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+	PORTAL_TIMEOUT_MS: positiveInt(10_000),
+	POLL_CRON: cron('* * * * *'),
+	MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
+	ANNOUNCE_MAX_AGE: duration('24h'),
+	DIGEST_THRESHOLD: positiveInt(10),
+	LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional()),
+	HTTP_PORT: optional.pipe(
+		z.coerce
+			.number<string>({ error: 'must be a port number' })
+			.int({ error: 'must be a port number' })
+			.min(1, { error: 'must be a port number from 1 to 65535' })
+			.max(65_535, { error: 'must be a port number from 1 to 65535' })
+			.optional(),
+	),
+	HTTP_HOST: optional,
+});
+
+/** {@link EnvSchema} with the checks across variables, mapped to {@link Config}. */
+export const ConfigSchema = EnvSchema.refine(
+	(env) => (env.FACTORIO_USERNAME === undefined) === (env.FACTORIO_TOKEN === undefined),
+	{
 		error: 'FACTORIO_USERNAME and FACTORIO_TOKEN must be set together',
 		path: ['FACTORIO_TOKEN'],
-	})
-	.transform((env) => ({
-		discordToken: env.DISCORD_TOKEN,
-		discordGuildId: env.DISCORD_GUILD_ID,
-		discordApiUrl: env.DISCORD_API_URL,
-		portalUrl: env.FACTORIO_PORTAL_URL,
-		assetsUrl: env.FACTORIO_ASSETS_URL,
-		factorioUsername: env.FACTORIO_USERNAME,
-		factorioToken: env.FACTORIO_TOKEN,
-		storeUrl: env.STORE_URL,
-		catalogCron: env.CATALOG_CRON,
-		logLevel: env.LOG_LEVEL,
-		portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
-		pollCron: env.POLL_CRON,
-		maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
-		announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
-		digestThreshold: env.DIGEST_THRESHOLD,
-		/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
-		logFormat: env.LOG_FORMAT,
-		/** Undefined: no operations endpoints. */
-		httpPort: env.HTTP_PORT,
-		httpHost: env.HTTP_HOST,
-	}));
+	},
+).transform((env) => ({
+	discordToken: env.DISCORD_TOKEN,
+	discordGuildId: env.DISCORD_GUILD_ID,
+	discordApiUrl: env.DISCORD_API_URL,
+	portalUrl: env.FACTORIO_PORTAL_URL,
+	assetsUrl: env.FACTORIO_ASSETS_URL,
+	factorioUsername: env.FACTORIO_USERNAME,
+	factorioToken: env.FACTORIO_TOKEN,
+	storeUrl: env.STORE_URL,
+	catalogCron: env.CATALOG_CRON,
+	logLevel: env.LOG_LEVEL,
+	portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
+	pollCron: env.POLL_CRON,
+	maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
+	announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
+	digestThreshold: env.DIGEST_THRESHOLD,
+	/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
+	logFormat: env.LOG_FORMAT,
+	/** Undefined: no operations endpoints. */
+	httpPort: env.HTTP_PORT,
+	httpHost: env.HTTP_HOST,
+}));
 
-/** The validated settings. Secrets: `discordToken`, `factorioToken` (never log the object whole without pino's redaction). */
+/**
+ * The validated settings. Secrets: `discordToken`, `factorioToken` and the password inside a PostgreSQL `storeUrl`
+ * (never log the object whole without pino's redaction, see `log.ts`).
+ */
 export type Config = z.output<typeof ConfigSchema>;
 
 /** A missing or invalid setting. The message names the variables and never contains their values. */
 export class ConfigError extends Error {
 	override readonly name = 'ConfigError';
+}
+
+/** The {@link ConfigError} for failed settings: variable names and problems, never a value. */
+function configError(error: z.ZodError): ConfigError {
+	const problems = error.issues.map((issue) => `${issue.path.join('.') || 'settings'} ${issue.message}`);
+	return new ConfigError(`Invalid settings:\n- ${problems.join('\n- ')}`);
 }
 
 /**
@@ -134,6 +168,17 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const parsed = ConfigSchema.safeParse(env);
 	if (parsed.success) return parsed.data;
-	const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'settings'} ${issue.message}`);
-	throw new ConfigError(`Invalid settings:\n- ${problems.join('\n- ')}`);
+	throw configError(parsed.error);
+}
+
+/**
+ * Reads only `STORE_URL` (default {@link DEFAULT_STORE_URL}), for tools that need the store and nothing else
+ * (`npm run migrate`): no Discord token required.
+ *
+ * @throws {ConfigError} when it is invalid, without echoing it.
+ */
+export function loadStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+	const parsed = EnvSchema.pick({ STORE_URL: true }).safeParse(env);
+	if (parsed.success) return parsed.data.STORE_URL;
+	throw configError(parsed.error);
 }

@@ -22,6 +22,23 @@ const REDACT = [
 	'*.headers.authorization',
 ];
 
+/** Paths of store URLs: logged with the password masked, the rest kept (engine, host, database help debugging). */
+const URL_PATHS = ['storeUrl', '*.storeUrl', 'url', '*.url'];
+
+/**
+ * Masks the password of every URL with credentials in `text` (`postgres://bot:s3cret@db/bot` ->
+ * `postgres://bot:***@db/bot`); text without one is returned as is.
+ */
+export function redactUrlPassword(text: string): string {
+	return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+}
+
+function censor(value: unknown, path: string[]): unknown {
+	const last = path.at(-1);
+	if ((last === 'storeUrl' || last === 'url') && typeof value === 'string') return redactUrlPassword(value);
+	return '[Redacted]';
+}
+
 /**
  * The format `LOG_FORMAT` asks for, or when it is unset: `pretty` when stdout is a terminal, else `json`.
  */
@@ -52,10 +69,11 @@ function prettyDestination(target: NodeJS.WritableStream | undefined): Destinati
 /**
  * Creates the process logger at `level` (`fatal`..`trace`, or `silent`) writing to `destination` (default stdout):
  * JSON lines, or with `format` `pretty` readable lines (see {@link resolveLogFormat}). Secrets under the
- * {@link REDACT} paths are replaced by `[Redacted]` before either format is written, so both show the same.
+ * {@link REDACT} paths are replaced by `[Redacted]`; URLs under `storeUrl` or `url` keep everything but their password
+ * (see {@link redactUrlPassword}). Both happen before either format is written, so both show the same.
  */
 export function createLogger(level: string, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
-	const options = { level, redact: { paths: REDACT, censor: '[Redacted]' }, base: { app: 'factorio-mod-bot' } };
+	const options = { level, redact: { paths: [...REDACT, ...URL_PATHS], censor }, base: { app: 'factorio-mod-bot' } };
 	return pino(options, format === 'pretty' ? prettyDestination(destination) : destination);
 }
 

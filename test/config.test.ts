@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, loadStoreUrl } from '../src/config.js';
 
 describe('loadConfig', () => {
 	it('does apply every documented default when only DISCORD_TOKEN is set', () => {
@@ -111,5 +111,42 @@ describe('loadConfig', () => {
 		expect(() => loadConfig({ DISCORD_TOKEN: 'abc', LOG_FORMAT: 'xml' })).toThrow(
 			/LOG_FORMAT must be one of json, pretty/,
 		);
+	});
+
+	it('does accept SQLite paths and PostgreSQL URLs as STORE_URL', () => {
+		for (const url of [
+			'sqlite://data/bot.sqlite',
+			'sqlite:///var/lib/bot/bot.sqlite',
+			'postgres://bot:secret@db.example:5432/bot',
+			'postgresql://bot@127.0.0.1/bot?sslmode=require',
+			'postgres:///bot?host=/var/run/postgresql',
+		]) {
+			expect(loadConfig({ DISCORD_TOKEN: 'abc', STORE_URL: url }).storeUrl).toBe(url);
+		}
+	});
+
+	it('does refuse other STORE_URLs without echoing them, the password included', () => {
+		for (const url of [
+			'mysql://bot:hunter2@db/bot',
+			'sqlite://',
+			'postgres://bot:hunter2@[broken/bot',
+			'postgres://',
+		]) {
+			let error: unknown;
+			try {
+				loadConfig({ DISCORD_TOKEN: 'abc', STORE_URL: url });
+			} catch (caught) {
+				error = caught;
+			}
+			expect(error).toBeInstanceOf(ConfigError);
+			expect((error as Error).message).toContain('STORE_URL must look like');
+			expect((error as Error).message).not.toContain('hunter2');
+		}
+	});
+
+	it('does read STORE_URL alone, without the Discord token, for npm run migrate', () => {
+		expect(loadStoreUrl({})).toBe('sqlite://data/bot.sqlite');
+		expect(loadStoreUrl({ STORE_URL: 'postgres://bot@db/bot' })).toBe('postgres://bot@db/bot');
+		expect(() => loadStoreUrl({ STORE_URL: 'redis://x' })).toThrow(ConfigError);
 	});
 });

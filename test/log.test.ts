@@ -7,10 +7,11 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createLogger, resolveLogFormat, type LogFormat } from '../src/log.js';
+import { createLogger, redactUrlPassword, resolveLogFormat, type LogFormat } from '../src/log.js';
 
 const DISCORD_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.SECRET.discord-token-value';
 const FACTORIO_TOKEN = 'factorio-secret-token-0123456789';
+const STORE_PASSWORD = 'store-password-hunter2';
 
 function capture(format: LogFormat): { log: ReturnType<typeof createLogger>; output: () => string } {
 	const chunks: string[] = [];
@@ -23,9 +24,17 @@ function capture(format: LogFormat): { log: ReturnType<typeof createLogger>; out
 	return { log: createLogger('debug', sink, format), output: () => chunks.join('') };
 }
 
-/** Logs the secrets every way a caller might: the whole config, a token field, an authorization header. */
+/**
+ * Logs the secrets every way a caller might: the whole config (with a PostgreSQL store URL), a token field, an
+ * authorization header.
+ */
 function logSecrets(log: ReturnType<typeof createLogger>): void {
-	const config = loadConfig({ DISCORD_TOKEN, FACTORIO_USERNAME: 'someone', FACTORIO_TOKEN });
+	const config = loadConfig({
+		DISCORD_TOKEN,
+		FACTORIO_USERNAME: 'someone',
+		FACTORIO_TOKEN,
+		STORE_URL: `postgres://bot:${STORE_PASSWORD}@db.example:5432/bot`,
+	});
 	log.info({ config }, 'settings loaded');
 	log.warn({ token: DISCORD_TOKEN, request: { headers: { authorization: `Bot ${DISCORD_TOKEN}` } } }, 'request');
 	log.error({ discordToken: DISCORD_TOKEN, factorioToken: FACTORIO_TOKEN, err: new Error('boom') }, 'it failed');
@@ -44,6 +53,8 @@ describe('createLogger', () => {
 		expect(text).not.toContain('\u001b[');
 		expect(text).not.toContain(DISCORD_TOKEN);
 		expect(text).not.toContain(FACTORIO_TOKEN);
+		expect(text).not.toContain(STORE_PASSWORD);
+		expect(text).toContain('postgres://bot:***@db.example:5432/bot');
 		expect(text.match(/\[Redacted\]/g)).toHaveLength(6);
 	});
 
@@ -62,7 +73,28 @@ describe('createLogger', () => {
 		expect(lines[2]).toMatchObject({ discordToken: '[Redacted]', factorioToken: '[Redacted]' });
 		expect(output()).not.toContain(DISCORD_TOKEN);
 		expect(output()).not.toContain(FACTORIO_TOKEN);
+		expect(output()).not.toContain(STORE_PASSWORD);
+		expect(lines[0]).toMatchObject({ config: { storeUrl: 'postgres://bot:***@db.example:5432/bot' } });
 		expect(output().match(/\[Redacted\]/g)).toHaveLength(6);
+	});
+
+	it('does mask a store URL’s password and redact tokens when a caller logs them', () => {
+		const { log, output } = capture('json');
+		const storeUrl = 'postgres://bot:hunter2@db.example:5432/bot';
+		log.info({ storeUrl, config: { storeUrl, discordToken: 'discord-secret' }, url: storeUrl }, 'starting');
+		const text = output();
+		expect(text).not.toContain('hunter2');
+		expect(text).not.toContain('discord-secret');
+		expect(text).toContain('postgres://bot:***@db.example:5432/bot');
+	});
+});
+
+describe('redactUrlPassword', () => {
+	it('does mask only the password of URLs with credentials', () => {
+		expect(redactUrlPassword('see postgresql://a:b@h/d and postgres://a@h/d')).toBe(
+			'see postgresql://a:***@h/d and postgres://a@h/d',
+		);
+		expect(redactUrlPassword('sqlite://data/bot.sqlite')).toBe('sqlite://data/bot.sqlite');
 	});
 });
 

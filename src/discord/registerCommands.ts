@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../storage/store.js';
+import type Keyv from 'keyv';
 import type { Command } from './command.js';
 
 /** What {@link registerCommands} did. */
@@ -20,7 +20,7 @@ export async function registerCommands(options: {
 	applicationId: string;
 	guildId?: string;
 	commands: readonly Command[];
-	store?: Store;
+	store?: Pick<Keyv, 'get' | 'set'>;
 	log?: Logger;
 }): Promise<RegistrationResult> {
 	const { rest, applicationId, guildId, commands, store, log } = options;

@@ -105,9 +105,17 @@ const initial: Migration = {
 	},
 };
 
+/** The catalog is read back in the portal's order, in chunks: `(position, name)` keyset paging needs this index. */
+const catalogPosition: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.createIndex('catalog_mods_position').on('catalog_mods').columns(['position', 'name']).execute();
+	},
+};
+
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 	'0001_initial': initial,
+	'0003_catalog_mods_position': catalogPosition,
 };
 
 class InCodeMigrations implements MigrationProvider {

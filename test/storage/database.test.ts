@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineOf, openDatabase, sqlitePath, StoreUrlError } from '../../src/storage/database.js';
+import { engineOf, openDatabase, scrubStoreError, sqlitePath, StoreUrlError } from '../../src/storage/database.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { createTestStoreUrl, ENGINES, openTestDatabase } from '../support/database.js';
 
@@ -33,6 +33,29 @@ describe('store URLs', () => {
 		expect(engineOf('postgresql://u:p@h/db')).toBe('postgres');
 		expect(() => engineOf('mysql://user:secret@h/db')).toThrow(StoreUrlError);
 		expect(() => engineOf('mysql://user:secret@h/db')).not.toThrow(/secret/);
+	});
+
+	it('does refuse a PostgreSQL URL that does not parse, without echoing it', () => {
+		expect(() => engineOf('postgres://bot:hunter2@[broken/bot')).toThrow(StoreUrlError);
+		expect(() => engineOf('postgres://bot:hunter2@[broken/bot')).not.toThrow(/hunter2/);
+	});
+
+	it('does fail without the password in the error when PostgreSQL cannot be reached', async () => {
+		const error = await openDatabase('postgres://bot:hunter2%21secret@127.0.0.1:1/bot').catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(Error);
+		const text = `${(error as Error).message}\n${(error as Error).stack ?? ''}`;
+		expect(text).toMatch(/ECONNREFUSED/);
+		expect(text).not.toMatch(/hunter2/);
+	});
+
+	it('does mask the password, written or decoded, in an error and its causes', () => {
+		const url = 'postgres://bot:p%40ss@db/bot';
+		const cause = new Error('connecting as bot with p@ss failed');
+		const error = new Error(`could not open ${url}`, { cause });
+		scrubStoreError(error, url);
+		expect(error.message).toBe('could not open postgres://bot:***@db/bot');
+		expect(cause.message).toBe('connecting as bot with *** failed');
+		expect(error.stack).not.toContain('p%40ss');
 	});
 
 	it('resolves relative and absolute SQLite paths', () => {

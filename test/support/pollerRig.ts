@@ -48,7 +48,7 @@ export async function pollerRig(
 	const now = () => clock.at;
 	const store = new Keyv();
 	const client = new PortalClient({ baseUrl: portal.url, now, retryBaseMs: 1, retryMaxMs: 20, timeoutMs: 2_000 });
-	const catalog = new Catalog({ store });
+	const catalog = new Catalog();
 	await catalog.refresh(client);
 	const tracker = new ReleaseTracker({ store, portal: options.retries === true ? client : pollerPortal(client) });
 	const status = new FeedStatus();

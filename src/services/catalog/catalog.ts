@@ -1,17 +1,15 @@
 /**
  * The local mod catalog: the whole portal from one `GET /api/mods?page_size=max&hide_deprecated=false` request
- * (portal-api.md), kept in the keyv store so a restart can search at once, with full-text search
+ * (portal-api.md), kept in the store (`catalog_mods`, one row per mod) so a restart can search at once, with full-text search
  * ({@link ModSearchIndex}), filters, sorts, link resolution and "did you mean" suggestions.
  *
  * List entries carry no `created_at`/`updated_at`, so "updated" sorts by the latest release's `released_at` and
  * "created" by the order of one extra `sort=created_at` page of 500 (the newest mods), the rest after them by
  * latest release.
  */
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import type Keyv from 'keyv';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../../log.js';
+import type { CatalogRow, CatalogStore } from '../../storage/catalogStore.js';
 import { modNameFromInput } from '../factorio/modReference.js';
 import { type ModList, type ModSummary, type Release } from '../portal/schemas.js';
 import { compareVersionsDesc, factorioMinor } from '../factorio/version.js';
@@ -88,31 +86,6 @@ const DEFAULT_LIMIT = 10;
 const DEFAULT_AUTOCOMPLETE_LIMIT = 25;
 const DEFAULT_SUGGEST_LIMIT = 3;
 const DEFAULT_OWNER_LIMIT = 25;
-const STORE_FORMAT = 1;
-/** Prefix of the stored value: gzip of the JSON, in base64 (about a quarter of the JSON's size). */
-const PACKED_PREFIX = 'gzip-base64:';
-const NON_ASCII = /[\u007f-\uffff]/g;
-
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-
-/**
- * Packs the stored catalog: JSON with every non-ASCII character escaped (so the text read back is a one-byte
- * string, half the memory of a two-byte one), gzipped off the main thread, in base64 for keyv's JSON serializer.
- * Ten megabytes of JSON at 20,000 mods become about 2.5 MB.
- */
-async function pack(value: unknown): Promise<string> {
-	const json = JSON.stringify(value).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-	return PACKED_PREFIX + (await gzipAsync(Buffer.from(json, 'latin1'))).toString('base64');
-}
-
-/** Reverses {@link pack}; a plain JSON string is parsed as is. @throws on a corrupt value or invalid JSON. */
-async function unpack(stored: string): Promise<unknown> {
-	if (!stored.startsWith(PACKED_PREFIX)) return JSON.parse(stored) as unknown;
-	const json = await gunzipAsync(Buffer.from(stored.slice(PACKED_PREFIX.length), 'base64'));
-	return JSON.parse(json.toString('latin1')) as unknown;
-}
-
 const StoredReleaseSchema = z
 	.object({
 		version: z.string().min(1),
@@ -162,12 +135,24 @@ const StoredModSchema = z
 		releases: m.releases,
 	}));
 
-const StoredCatalogSchema = z.object({
-	format: z.literal(STORE_FORMAT),
-	fetchedAt: z.iso.datetime(),
+const CatalogMetaSchema = z.object({
+	fetchedAt: z.number(),
 	createdOrder: z.array(z.string()),
-	mods: z.array(z.unknown()),
 });
+
+/** JSON.parse that answers undefined for text that is not JSON (the row then fails validation). */
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The stored rows of `mods`, serialised one chunk at a time as the store reads them. */
+function* rowsOf(mods: readonly ModSummary[]): Generator<CatalogRow> {
+	for (const mod of mods) yield { name: mod.name, data: JSON.stringify(mod) };
+}
 
 /** One immutable catalog state; a replace builds a new one and swaps it in whole. */
 interface Snapshot {
@@ -274,23 +259,20 @@ async function buildSnapshot(
  * to the event loop) and swap it in, so commands keep working during a refresh.
  */
 export class Catalog {
-	private readonly store: Keyv;
+	private readonly store: CatalogStore | undefined;
 	private readonly log: Logger;
-	private readonly storeKey: string;
 	private snapshot: Snapshot;
 	/** Replaces run one after another, so a slow older one can never overwrite a newer one. */
 	private replacing: Promise<void> = Promise.resolve();
 
 	/**
-	 * @param options.store the keyv store the catalog is persisted in: one string under `storeKey`, gzipped JSON
-	 * (about 2.5 MB at 20,000 mods).
+	 * @param options.store where the catalog is persisted (`catalog_mods`, one JSON row per mod, and `catalog.meta`);
+	 * without one it lives in memory only.
 	 * @param options.log default: silent.
-	 * @param options.storeKey default `catalog`.
 	 */
-	constructor(options: { store: Keyv; log?: Logger; storeKey?: string }) {
+	constructor(options: { store?: CatalogStore; log?: Logger } = {}) {
 		this.store = options.store;
 		this.log = options.log ?? silentLogger();
-		this.storeKey = options.storeKey ?? 'catalog';
 		this.snapshot = {
 			mods: [],
 			index: ModSearchIndex.buildSync([]),
@@ -325,43 +307,42 @@ export class Catalog {
 	}
 
 	/**
-	 * Loads the catalog stored by an earlier run and builds its index.
+	 * Loads the catalog stored by an earlier run and builds its index: the rows of `catalog_mods` in the portal's
+	 * order, read a chunk at a time, each validated on its own.
 	 *
-	 * @returns false when nothing is stored, or when the stored data cannot be read (logged as a warning; never
-	 * throws). Stored entries that fail validation are left out and counted in the log.
+	 * @returns false when nothing is stored (or there is no store), or when the stored data cannot be read (logged as
+	 * a warning; never throws). Stored rows that fail validation are left out and counted in the log.
 	 */
 	async load(): Promise<boolean> {
-		let raw: unknown;
-		try {
-			raw = await this.store.get<unknown>(this.storeKey);
-		} catch (error) {
-			this.log.warn({ err: error, key: this.storeKey }, 'could not read the stored catalog');
-			return false;
-		}
-		if (raw === undefined || raw === null) return false;
-		let envelope: z.output<typeof StoredCatalogSchema>;
-		try {
-			envelope = StoredCatalogSchema.parse(typeof raw === 'string' ? await unpack(raw) : raw);
-		} catch (error) {
-			this.log.warn({ err: error, key: this.storeKey }, 'the stored catalog is unreadable; ignoring it');
-			return false;
-		}
-		raw = undefined; // let the stored string go before the index is built
+		if (!this.store) return false;
+		let meta: z.output<typeof CatalogMetaSchema>;
 		const mods: ModSummary[] = [];
 		let invalid = 0;
-		const entries = envelope.mods;
-		for (let i = 0; i < entries.length; i++) {
-			const parsed = StoredModSchema.safeParse(entries[i]);
-			entries[i] = undefined; // the validated copy replaces the parsed entry
-			if (parsed.success) mods.push(parsed.data);
-			else invalid++;
+		try {
+			const raw = await this.store.readMeta();
+			if (raw === undefined) return false;
+			const parsedMeta = CatalogMetaSchema.safeParse(raw);
+			if (!parsedMeta.success) {
+				this.log.warn({ err: parsedMeta.error }, 'the stored catalog is unreadable; ignoring it');
+				return false;
+			}
+			meta = parsedMeta.data;
+			for await (const chunk of this.store.rows()) {
+				for (const row of chunk) {
+					const parsed = StoredModSchema.safeParse(parseJson(row.data));
+					if (parsed.success && parsed.data.name === row.name) mods.push(parsed.data);
+					else invalid++;
+				}
+			}
+		} catch (error) {
+			this.log.warn({ err: error }, 'could not read the stored catalog');
+			return false;
 		}
-		if (invalid > 0)
-			this.log.warn({ invalid, key: this.storeKey }, 'stored catalog entries failed validation; left out');
+		if (invalid > 0) this.log.warn({ invalid }, 'stored catalog entries failed validation; left out');
 		if (mods.length === 0 && invalid > 0) return false;
 		await this.replace(mods, {
-			createdOrder: envelope.createdOrder,
-			fetchedAt: new Date(envelope.fetchedAt),
+			createdOrder: meta.createdOrder,
+			fetchedAt: new Date(meta.fetchedAt),
 			persist: false,
 		});
 		return true;
@@ -393,18 +374,16 @@ export class Catalog {
 	}
 
 	private async persist(snapshot: Snapshot): Promise<void> {
+		if (!this.store) return;
 		try {
-			// One packed string: keyv's own serializer walks objects in JS, much slower on 10 MB than JSON.stringify.
-			const payload = await pack({
-				format: STORE_FORMAT,
-				fetchedAt: (snapshot.fetchedAt ?? new Date()).toISOString(),
+			const started = performance.now();
+			const result = await this.store.replace(rowsOf(snapshot.mods), {
+				fetchedAt: (snapshot.fetchedAt ?? new Date()).getTime(),
 				createdOrder: snapshot.createdOrder,
-				mods: snapshot.mods,
 			});
-			const stored = await this.store.set(this.storeKey, payload);
-			if (!stored) this.log.error({ key: this.storeKey }, 'the store refused the catalog; it stays in memory only');
+			this.log.debug({ ...result, ms: Math.round(performance.now() - started) }, 'catalog stored');
 		} catch (error) {
-			this.log.error({ err: error, key: this.storeKey }, 'could not store the catalog; it stays in memory only');
+			this.log.error({ err: error }, 'could not store the catalog; it stays in memory only');
 		}
 	}
 

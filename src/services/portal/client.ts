@@ -24,6 +24,7 @@ import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { silentLogger, type Logger } from '../../log.js';
 import { MAX_MOD_NAME_LENGTH, hasInvisible } from '../factorio/modReference.js';
+import { createFullModCache, type FullModCache } from './fullModCache.js';
 import { PortalRateLimit } from './rateLimit.js';
 import {
 	ModFullSchema,
@@ -155,6 +156,8 @@ export interface PortalClientOptions {
 	token?: string;
 	/** How long a `getFullMod` answer is reused; default 300,000 (0 disables the cache). A 404 is kept at most 60,000. */
 	fullModCacheTtlMs?: number;
+	/** Where `getFullMod` answers are kept (`fullModCache.ts`); default: the 1,000 most recent, in memory only. */
+	fullModCache?: FullModCache;
 	/** Default: a silent logger. */
 	log?: Logger;
 	/** Called after each HTTP request to the portal (metrics); must not throw. */
@@ -196,8 +199,6 @@ const DEFAULTS = {
 	fullModCacheTtlMs: 300_000,
 };
 const NOT_FOUND_TTL_MS = 60_000;
-/** Bound of the `/full` cache; the oldest entries go first. `/full` bodies carry whole changelogs. */
-const FULL_CACHE_MAX_ENTRIES = 1_000;
 
 let packageVersion: string | undefined;
 
@@ -269,7 +270,7 @@ export class PortalClient {
 	private readonly token: string | undefined;
 	private readonly fullModCacheTtlMs: number;
 	private readonly log: Logger;
-	private readonly fullCache = new Map<string, { expiresAt: number; mod?: ModDetails; error?: PortalError }>();
+	private readonly fullCache: FullModCache;
 	private readonly fullInFlight = new Map<string, Promise<ModDetails>>();
 	/** The pause every request of this client obeys. */
 	readonly rateLimit: PortalRateLimit;
@@ -291,6 +292,7 @@ export class PortalClient {
 		this.username = options.username === '' ? undefined : options.username;
 		this.token = options.token === '' ? undefined : options.token;
 		this.fullModCacheTtlMs = options.fullModCacheTtlMs ?? DEFAULTS.fullModCacheTtlMs;
+		this.fullCache = options.fullModCache ?? createFullModCache();
 		this.log = options.log ?? silentLogger();
 	}
 
@@ -338,11 +340,9 @@ export class PortalClient {
 	async getFullMod(name: string, options: { fresh?: boolean } & PortalRequestOptions = {}): Promise<ModDetails> {
 		const path = modApiPath(name, 'full');
 		if (options.fresh !== true) {
-			const cached = this.fullCache.get(name);
-			if (cached && cached.expiresAt > performance.now()) {
-				if (cached.mod) return cached.mod;
-				if (cached.error) throw cached.error;
-			}
+			const cached = this.fullInFlight.has(name) ? undefined : await this.fullCache.get(name);
+			if (cached && 'mod' in cached) return cached.mod;
+			if (cached) throw new PortalError('not_found', cached.notFound, { status: 404 });
 			const pending = this.fullInFlight.get(name);
 			if (pending) return pending;
 		}
@@ -382,24 +382,13 @@ export class PortalClient {
 	private async fetchFull(name: string, path: string, options: PortalRequestOptions): Promise<ModDetails> {
 		try {
 			const mod = await this.call('GET', path, undefined, ModFullSchema, options);
-			this.remember(name, { mod }, this.fullModCacheTtlMs);
+			await this.fullCache.set(name, { mod }, this.fullModCacheTtlMs);
 			return mod;
 		} catch (error) {
 			if (error instanceof PortalError && error.kind === 'not_found') {
-				this.remember(name, { error }, Math.min(NOT_FOUND_TTL_MS, this.fullModCacheTtlMs));
+				await this.fullCache.set(name, { notFound: error.message }, Math.min(NOT_FOUND_TTL_MS, this.fullModCacheTtlMs));
 			}
 			throw error;
-		}
-	}
-
-	private remember(name: string, value: { mod?: ModDetails; error?: PortalError }, ttlMs: number): void {
-		this.fullCache.delete(name);
-		if (ttlMs <= 0) return;
-		this.fullCache.set(name, { ...value, expiresAt: performance.now() + ttlMs });
-		// Map iteration is in insertion order, so the first keys are the oldest.
-		for (const key of this.fullCache.keys()) {
-			if (this.fullCache.size <= FULL_CACHE_MAX_ENTRIES) break;
-			this.fullCache.delete(key);
 		}
 	}
 

@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import KeyvSqlite from '@keyv/sqlite';
-import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import {
@@ -13,6 +11,8 @@ import {
 	type ModListSource,
 } from '../../../src/services/catalog/catalog.js';
 import type { ModList, ModSummary } from '../../../src/services/portal/schemas.js';
+import { CatalogStore } from '../../../src/storage/catalogStore.js';
+import { openDatabase, type OpenDatabase } from '../../../src/storage/database.js';
 
 /** A complete ModSummary as the portal schema produces it; `released` is the latest release date. */
 function mod(
@@ -141,7 +141,19 @@ function logCapture() {
 	return { log: createLogger('debug', stream), lines };
 }
 
-async function filledCatalog(store = new Keyv()): Promise<Catalog> {
+const databases: OpenDatabase[] = [];
+afterEach(async () => {
+	for (const database of databases.splice(0)) await database.close();
+});
+
+/** A catalog store on a new in-memory SQLite database, closed after the test. */
+async function memoryStore(): Promise<CatalogStore> {
+	const database = await openDatabase('sqlite://:memory:');
+	databases.push(database);
+	return new CatalogStore(database.db);
+}
+
+async function filledCatalog(store?: CatalogStore): Promise<Catalog> {
 	const catalog = new Catalog({ store });
 	await catalog.replace(MODS, {
 		createdOrder: ['tiny-tweak', 'FARL'],
@@ -152,7 +164,7 @@ async function filledCatalog(store = new Keyv()): Promise<Catalog> {
 
 describe('Catalog persistence', () => {
 	it('does report nothing loaded when the store is empty', async () => {
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog({ store: await memoryStore() });
 		expect(await catalog.load()).toBe(false);
 		expect(catalog.size).toBe(0);
 		expect(catalog.fetchedAt).toBeUndefined();
@@ -160,12 +172,19 @@ describe('Catalog persistence', () => {
 		expect(catalog.autocomplete('')).toEqual([]);
 	});
 
+	it('does report nothing loaded when there is no store', async () => {
+		const catalog = await filledCatalog();
+		expect(await catalog.load()).toBe(false);
+		expect(catalog.size).toBe(MODS.length);
+	});
+
 	it('does search the same after a restart when a new catalog loads the same store', async () => {
-		const store = new Keyv();
+		const store = await memoryStore();
 		const first = await filledCatalog(store);
 		const second = new Catalog({ store });
 		expect(await second.load()).toBe(true);
 		expect(second.size).toBe(MODS.length);
+		expect(second.all()).toEqual(first.all());
 		expect(second.fetchedAt?.toISOString()).toBe('2025-01-02T03:04:05.000Z');
 		for (const query of ['squeak', 'logistic train', 'ltn', 'optera', 'farl']) {
 			expect(names(second.search({ query }).mods)).toEqual(names(first.search({ query }).mods));
@@ -179,7 +198,7 @@ describe('Catalog persistence', () => {
 	});
 
 	it('does keep non-ASCII text intact when the catalog is stored and loaded', async () => {
-		const store = new Keyv();
+		const store = await memoryStore();
 		const odd = mod('Zügé-中文', {
 			title: 'Émile’s 中文 mod 🚂',
 			owner: 'Ünïcode',
@@ -192,44 +211,38 @@ describe('Catalog persistence', () => {
 		expect(reloaded.resolve('émile’s 中文 mod 🚂')?.name).toBe('Zügé-中文');
 	});
 
-	it('does use a custom store key when given one', async () => {
-		const store = new Keyv();
-		const catalog = new Catalog({ store, storeKey: 'other' });
-		await catalog.replace(MODS);
-		expect(await store.get('catalog')).toBeUndefined();
-		expect(await new Catalog({ store, storeKey: 'other' }).load()).toBe(true);
-		expect(await new Catalog({ store }).load()).toBe(false);
-	});
-
 	it('does not store anything when replace is told not to persist', async () => {
-		const store = new Keyv();
+		const store = await memoryStore();
 		await new Catalog({ store }).replace(MODS, { persist: false });
 		expect(await new Catalog({ store }).load()).toBe(false);
 	});
 
-	it('does return false and log a warning when the stored data is not a catalog', async () => {
-		const junks = ['not json {', 'gzip-base64:bm90IGd6aXA=', JSON.stringify({ format: 99, mods: [] }), '[1,2,3]', 42];
-		for (const junk of junks) {
-			const store = new Keyv();
-			await store.set('catalog', junk);
+	it('does return false and log a warning when the stored meta is not a catalog’s', async () => {
+		for (const junk of ['not json {', JSON.stringify({ fetchedAt: 'yesterday' }), '[1,2,3]', '42']) {
+			const database = await openDatabase('sqlite://:memory:');
+			databases.push(database);
+			await database.db.insertInto('state').values({ key: 'catalog.meta', value: junk }).execute();
 			const { log, lines } = logCapture();
-			const catalog = new Catalog({ store, log });
+			const catalog = new Catalog({ store: new CatalogStore(database.db), log });
 			expect(await catalog.load()).toBe(false);
 			expect(catalog.size).toBe(0);
 			expect(lines.some((line) => line.level === 40)).toBe(true);
 		}
 	});
 
-	it('does leave out stored entries that fail validation and keeps the rest', async () => {
-		const store = new Keyv();
-		await store.set(
-			'catalog',
-			JSON.stringify({
-				format: 1,
-				fetchedAt: '2025-01-01T00:00:00.000Z',
-				createdOrder: [],
-				mods: [MODS[0], { name: 'broken', downloadsCount: 'many' }, MODS[1]],
-			}),
+	it('does leave out stored rows that fail validation and keeps the rest', async () => {
+		const database = await openDatabase('sqlite://:memory:');
+		databases.push(database);
+		const store = new CatalogStore(database.db);
+		await store.replace(
+			[
+				{ name: 'Squeak Through', data: JSON.stringify(MODS[0]) },
+				{ name: 'broken', data: JSON.stringify({ name: 'broken', downloadsCount: 'many' }) },
+				{ name: 'not-json', data: '{' },
+				{ name: 'impostor', data: JSON.stringify(MODS[2]) },
+				{ name: 'LogisticTrainNetwork', data: JSON.stringify(MODS[1]) },
+			],
+			{ fetchedAt: Date.parse('2025-01-01T00:00:00.000Z'), createdOrder: [] },
 		);
 		const { log, lines } = logCapture();
 		const catalog = new Catalog({ store, log });
@@ -238,8 +251,19 @@ describe('Catalog persistence', () => {
 		expect(lines.find((line) => line.level === 40)?.msg).toMatch(/failed validation/);
 	});
 
+	it('does log an error and keep the catalog in memory when the store cannot be written', async () => {
+		const database = await openDatabase('sqlite://:memory:');
+		const store = new CatalogStore(database.db);
+		await database.close();
+		const { log, lines } = logCapture();
+		const catalog = new Catalog({ store, log });
+		await catalog.replace(MODS);
+		expect(catalog.size).toBe(MODS.length);
+		expect(lines.find((line) => line.level === 50)?.msg).toMatch(/could not store the catalog/);
+	});
+
 	it('does keep the newest data when replaces overlap', async () => {
-		const store = new Keyv();
+		const store = await memoryStore();
 		const catalog = new Catalog({ store });
 		// The first list is big enough to be indexed in several event-loop turns, so it would finish last if unqueued.
 		const big = Array.from({ length: 5_000 }, (_, i) => mod(`bulk-${i}`, { title: `Bulk mod number ${i}` }));
@@ -253,41 +277,38 @@ describe('Catalog persistence', () => {
 	});
 
 	it('does keep the first entry when the list repeats a name', async () => {
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog();
 		await catalog.replace([MODS[0]!, { ...MODS[0]!, title: 'Impostor' }, MODS[1]!]);
 		expect(catalog.size).toBe(2);
 		expect(catalog.get('Squeak Through')?.title).toBe('Squeak Through');
 	});
 
-	describe('through a real SQLite store', () => {
-		let dir: string | undefined;
-		afterEach(() => {
-			if (dir) rmSync(dir, { recursive: true, force: true });
-		});
+	it('does search the same after a restart when the store is an SQLite file', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'catalog-test-'));
+		try {
+			const url = `sqlite://${join(dir, 'bot.sqlite')}`;
+			const firstDatabase = await openDatabase(url);
+			const first = await filledCatalog(new CatalogStore(firstDatabase.db));
+			await firstDatabase.close();
 
-		it('does search the same after a restart when the store is an SQLite file', async () => {
-			dir = mkdtempSync(join(tmpdir(), 'catalog-test-'));
-			const file = join(dir, 'bot.sqlite');
-			const firstStore = new Keyv({ store: new KeyvSqlite(`sqlite://${file}`) });
-			const first = await filledCatalog(firstStore);
-			await firstStore.disconnect();
-
-			const secondStore = new Keyv({ store: new KeyvSqlite(`sqlite://${file}`) });
-			const second = new Catalog({ store: secondStore });
+			const secondDatabase = await openDatabase(url);
+			const second = new Catalog({ store: new CatalogStore(secondDatabase.db) });
 			expect(await second.load()).toBe(true);
 			expect(second.all()).toEqual(first.all());
 			expect(second.fetchedAt).toEqual(first.fetchedAt);
 			expect(names(second.search({ query: 'logistic train' }).mods)).toEqual(['LogisticTrainNetwork']);
 			expect(names(second.search({ sort: 'created', limit: 2 }).mods)).toEqual(['tiny-tweak', 'FARL']);
-			await secondStore.disconnect();
-		});
+			await secondDatabase.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
 
 describe('Catalog.refresh', () => {
 	it('does fetch the whole list and the newest page with the agreed parameters', async () => {
 		const source = new FakeSource({ invalid: 2, newest: ['tiny-tweak', 'Squeak Through'] });
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog();
 		const result = await catalog.refresh(source);
 		expect(source.calls).toEqual([
 			{ pageSize: 'max', hideDeprecated: false },
@@ -307,7 +328,7 @@ describe('Catalog.refresh', () => {
 	});
 
 	it('does report added and removed names and persist the new list when the portal changes', async () => {
-		const store = new Keyv();
+		const store = await memoryStore();
 		const catalog = new Catalog({ store });
 		await catalog.refresh(new FakeSource());
 		const next = [...MODS.filter((m) => m.name !== 'old-thing'), mod('brand-new', { downloads: 1 })];
@@ -330,7 +351,7 @@ describe('Catalog.refresh', () => {
 
 	it('does keep the previous creation order and log a warning when the newest page fails', async () => {
 		const { log, lines } = logCapture();
-		const catalog = new Catalog({ store: new Keyv(), log });
+		const catalog = new Catalog({ log });
 		await catalog.refresh(new FakeSource({ newest: ['old-thing', 'FARL'] }));
 		const result = await catalog.refresh(new FakeSource({ failNewest: new Error('boom') }));
 		expect(result.count).toBe(MODS.length);
@@ -348,7 +369,7 @@ describe('Catalog.refresh', () => {
 	});
 
 	it('does accept an empty portal list when the catalog is empty too', async () => {
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog();
 		const result = await catalog.refresh(new FakeSource({ mods: [] }));
 		expect(result.count).toBe(0);
 		expect(catalog.fetchedAt).toBeInstanceOf(Date);
@@ -381,7 +402,7 @@ describe('Catalog.resolve', () => {
 	});
 
 	it('does prefer the more downloaded mod when two names differ only in case', async () => {
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog();
 		await catalog.replace([
 			mod('farl', { downloads: 5 }),
 			mod('FARL', { downloads: 500 }),
@@ -469,7 +490,7 @@ describe('Catalog.search', () => {
 	});
 
 	it('does ignore unknown names in the creation order and sorts undated mods last', async () => {
-		const catalog = new Catalog({ store: new Keyv() });
+		const catalog = new Catalog();
 		const undated = { ...mod('undated'), latestRelease: undefined };
 		await catalog.replace(
 			[mod('a', { released: '2020-01-01T00:00:00Z' }), undated, mod('b', { released: '2021-01-01T00:00:00Z' })],
@@ -494,7 +515,7 @@ describe('Catalog.search', () => {
 		expect(catalog.search({ limit: 0 }).mods).toEqual([]);
 		expect(catalog.search({ offset: -3, limit: 1 }).mods).toHaveLength(1);
 
-		const many = new Catalog({ store: new Keyv() });
+		const many = new Catalog();
 		await many.replace(Array.from({ length: 25 }, (_, i) => mod(`mod-${i}`, { downloads: i })));
 		const first = many.search({});
 		expect(first.total).toBe(25);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Keyv from 'keyv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../../src/services/catalog/catalog.js';
 import { ModListSchema, type ModSummary } from '../../../src/services/portal/schemas.js';
@@ -33,7 +32,7 @@ let mods: ModSummary[];
 beforeAll(async () => {
 	const list = ModListSchema.parse(fixtureJson('portal/mods-max-2018-02-18.json'));
 	mods = list.mods;
-	catalog = new Catalog({ store: new Keyv() });
+	catalog = new Catalog();
 	await catalog.replace(mods, { persist: false });
 });
 

@@ -1,4 +1,3 @@
-import Keyv from 'keyv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../../src/services/catalog/catalog.js';
 import { UserError } from '../../../src/services/errors.js';
@@ -10,7 +9,7 @@ let catalog2018: Catalog;
 let catalog2024: Catalog;
 
 async function catalogOf(path: string): Promise<Catalog> {
-	const catalog = new Catalog({ store: new Keyv() });
+	const catalog = new Catalog();
 	await catalog.replace(ModListSchema.parse(fixtureJson(path)).mods, { persist: false });
 	return catalog;
 }
