@@ -3,17 +3,23 @@
  * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { sql } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
 import type { Config } from './config.js';
 import type { BotContext } from './discord/command.js';
 import { Delivery } from './discord/delivery.js';
+import { gatewayState } from './discord/gateway.js';
 import { createInteractionHandler } from './discord/interactions.js';
 import { registerCommands } from './discord/registerCommands.js';
 import { scheduleCatalogRefresh } from './jobs/catalogRefresh.js';
 import type { Job } from './jobs/job.js';
 import { pollerPortal, scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
+import { feedReadings } from './ops/feedReadings.js';
+import { startOpsServer, type OpsServer } from './ops/httpServer.js';
+import { createMetrics } from './ops/metrics.js';
+import { botReadiness } from './ops/readiness.js';
 import { Catalog } from './services/catalog/catalog.js';
 import { FeedStatus } from './services/announcements/feedStatus.js';
 import { Outbox } from './services/announcements/outbox.js';
@@ -36,6 +42,8 @@ export interface Bot {
 	jobs: { catalogRefresh: Job; releasePoller: Job };
 	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
 	initialRefresh: Promise<void>;
+	/** The operations endpoints (`HTTP_PORT`), when set. */
+	ops: OpsServer | undefined;
 	stop(): Promise<void>;
 }
 
@@ -58,6 +66,8 @@ export async function startBot(
 	log: Logger,
 	options: { portalDispatcher?: Dispatcher } = {},
 ): Promise<Bot> {
+	// Only with HTTP_PORT: without a scraper, counting would be wasted work.
+	const metrics = config.httpPort === undefined ? undefined : createMetrics({ log: log.child({ module: 'metrics' }) });
 	const { database, keyValues } = await openStore(config.storeUrl, log);
 	const store = keyValues.keyv;
 	const portal = new PortalClient({
@@ -68,6 +78,7 @@ export async function startBot(
 		token: config.factorioToken,
 		fullModCache: createFullModCache({ store: keyValues, log: log.child({ module: 'portal' }) }),
 		log: log.child({ module: 'portal' }),
+		onRequest: metrics?.portalRequest,
 	});
 	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
 	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
@@ -89,10 +100,11 @@ export async function startBot(
 		links,
 		log: log.child({ module: 'delivery' }),
 		digestThreshold: config.digestThreshold,
+		onPass: metrics?.deliveries,
 	});
 	const feedStatus = new FeedStatus();
 	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery, feedStatus };
-	const handleInteraction = createInteractionHandler(commands, context);
+	const handleInteraction = createInteractionHandler(commands, context, { onHandled: metrics?.interaction });
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
 	client.on(Events.ChannelDelete, (channel) => void forget(context, 'channel', channel.id));
 	client.on(Events.ThreadDelete, (thread) => void forget(context, 'channel', thread.id));
@@ -109,10 +121,31 @@ export async function startBot(
 			resolve();
 		}),
 	);
+	let ops: OpsServer | undefined;
 	try {
+		if (metrics && config.httpPort !== undefined) {
+			const gateway = gatewayState(client);
+			metrics.readFrom({
+				catalog,
+				gatewayPingMs: gateway.pingMs,
+				feed: feedReadings({ outbox, subscriptions, status: feedStatus }),
+			});
+			ops = await startOpsServer({
+				port: config.httpPort,
+				host: config.httpHost,
+				registry: metrics.registry,
+				readiness: botReadiness({
+					probeStore: () => sql`select 1`.execute(database.db),
+					gatewayProblem: gateway.problem,
+					catalog,
+				}),
+				log: log.child({ module: 'http' }),
+			});
+		}
 		await client.login(config.discordToken);
 		await ready;
 	} catch (error) {
+		await ops?.close();
 		await client.destroy();
 		await closeStore(database, keyValues);
 		throw error;
@@ -145,6 +178,7 @@ export async function startBot(
 			announceMaxAgeMs: config.announceMaxAgeMs,
 			status: feedStatus,
 		},
+		onTick: metrics?.pollTick,
 	});
 	const catalogRefresh = scheduleCatalogRefresh({
 		cron: config.catalogCron,
@@ -167,9 +201,11 @@ export async function startBot(
 		tracker,
 		jobs: { catalogRefresh, releasePoller },
 		initialRefresh,
+		ops,
 		async stop() {
 			if (stopped) return;
 			stopped = true;
+			await ops?.close();
 			await Promise.all([catalogRefresh.stop(), releasePoller.stop()]);
 			await client.destroy();
 			await closeStore(database, keyValues);

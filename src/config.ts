@@ -68,6 +68,7 @@ function isStoreUrl(value: string): boolean {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /**
  * The environment variables the bot reads, one key per variable (README "Settings", `.env.example`), each with its
@@ -99,6 +100,16 @@ export const EnvSchema = z.object({
 	MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
 	ANNOUNCE_MAX_AGE: duration('24h'),
 	DIGEST_THRESHOLD: positiveInt(10),
+	LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional()),
+	HTTP_PORT: optional.pipe(
+		z.coerce
+			.number<string>({ error: 'must be a port number' })
+			.int({ error: 'must be a port number' })
+			.min(1, { error: 'must be a port number from 1 to 65535' })
+			.max(65_535, { error: 'must be a port number from 1 to 65535' })
+			.optional(),
+	),
+	HTTP_HOST: optional,
 });
 
 /** {@link EnvSchema} with the checks across variables, mapped to {@link Config}. */
@@ -124,6 +135,11 @@ export const ConfigSchema = EnvSchema.refine(
 	maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
 	announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
 	digestThreshold: env.DIGEST_THRESHOLD,
+	/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
+	logFormat: env.LOG_FORMAT,
+	/** Undefined: no operations endpoints. */
+	httpPort: env.HTTP_PORT,
+	httpHost: env.HTTP_HOST,
 }));
 
 /**

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { startBot } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, resolveLogFormat } from './log.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -20,7 +20,7 @@ try {
 	throw error;
 }
 
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, resolveLogFormat(config.logFormat, process.stdout.isTTY));
 try {
 	const bot = await startBot(config, log);
 	const shutdown = (signal: string) => {

@@ -20,6 +20,9 @@ describe('loadConfig', () => {
 			maxSubscriptionsPerGuild: 50,
 			announceMaxAgeMs: 24 * 3600_000,
 			digestThreshold: 10,
+			logFormat: undefined,
+			httpPort: undefined,
+			httpHost: undefined,
 		});
 	});
 
@@ -89,6 +92,25 @@ describe('loadConfig', () => {
 		expect(config.announceMaxAgeMs).toBe(90 * 60_000);
 		expect(config.portalUrl).toBe('http://127.0.0.1:8080');
 		expect(config.storeUrl).toBe('sqlite:///var/lib/bot/bot.sqlite');
+	});
+
+	it('does read the operations port, its interface and the log format when they are set', () => {
+		const config = loadConfig({
+			DISCORD_TOKEN: 'abc',
+			HTTP_PORT: '9464',
+			HTTP_HOST: '127.0.0.1',
+			LOG_FORMAT: 'pretty',
+		});
+		expect(config).toMatchObject({ httpPort: 9464, httpHost: '127.0.0.1', logFormat: 'pretty' });
+	});
+
+	it('does name HTTP_PORT and LOG_FORMAT when they are not a port and not a format', () => {
+		for (const port of ['0', '65536', 'http', '80.5']) {
+			expect(() => loadConfig({ DISCORD_TOKEN: 'abc', HTTP_PORT: port })).toThrow(/HTTP_PORT must be a port number/);
+		}
+		expect(() => loadConfig({ DISCORD_TOKEN: 'abc', LOG_FORMAT: 'xml' })).toThrow(
+			/LOG_FORMAT must be one of json, pretty/,
+		);
 	});
 
 	it('does accept SQLite paths and PostgreSQL URLs as STORE_URL', () => {

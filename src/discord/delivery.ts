@@ -58,6 +58,7 @@ export class Delivery {
 	readonly #digestThreshold: number;
 	readonly #limit: ReturnType<typeof pLimit>;
 	#running: Promise<DeliveryResult> | undefined;
+	readonly #onPass: ((result: DeliveryResult) => void) | undefined;
 
 	constructor(options: {
 		client: Client;
@@ -68,6 +69,8 @@ export class Delivery {
 		digestThreshold: number;
 		/** Subscriptions served at once; discord.js still applies Discord's 50 requests a second. Default 16. */
 		concurrency?: number;
+		/** Called with the figures of each pass (metrics). */
+		onPass?: (result: DeliveryResult) => void;
 	}) {
 		this.#client = options.client;
 		this.#subscriptions = options.subscriptions;
@@ -76,6 +79,7 @@ export class Delivery {
 		this.#log = options.log;
 		this.#digestThreshold = options.digestThreshold;
 		this.#limit = pLimit(options.concurrency ?? 16);
+		this.#onPass = options.onPass;
 	}
 
 	/** Delivers every due entry once; a pass already under way is joined, not doubled. Never rejects. */
@@ -105,6 +109,7 @@ export class Delivery {
 			),
 		);
 		if (result.messages > 0 || result.retried > 0 || result.paused > 0) this.#log.info(result, 'delivery pass');
+		this.#onPass?.(result);
 		return result;
 	}
 

@@ -3,6 +3,12 @@ import { discordTimestamp } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import { PortalError } from '../services/portal/client.js';
 import type { BotContext, Command } from './command.js';
+import {
+	observationOf,
+	outcomeOf,
+	type InteractionObservation,
+	type InteractionOutcome,
+} from './interactionObservation.js';
 
 /**
  * The message a user sees for an error: a {@link UserError}'s own text, a plain sentence for portal and Discord
@@ -55,10 +61,13 @@ async function replyWithError(interaction: RepliableInteraction, content: string
  * Builds the `interactionCreate` listener: routes chat input commands, autocomplete and message components to the
  * command that owns them (by command name or custom id prefix), and is the one error boundary. Follows Discord docs
  * "Receiving and Responding to Interactions". The returned promise never rejects.
+ *
+ * @param hooks.onHandled - called once per routed interaction, after its answer (metrics); a throw is logged.
  */
 export function createInteractionHandler(
 	commands: readonly Command[],
 	context: BotContext,
+	hooks: { onHandled?: (observation: InteractionObservation) => void } = {},
 ): (interaction: Interaction) => Promise<void> {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
 	const byPrefix = (customId: string) =>
@@ -66,8 +75,24 @@ export function createInteractionHandler(
 			command.componentPrefixes?.some((prefix) => customId === prefix || customId.startsWith(`${prefix}|`)),
 		);
 
+	const observe = (interaction: Interaction, outcome: InteractionOutcome, ms: number) => {
+		const command = interaction.isMessageComponent()
+			? byPrefix(interaction.customId)
+			: interaction.isCommand() || interaction.isAutocomplete()
+				? byName.get(interaction.commandName)
+				: undefined;
+		const observation = hooks.onHandled && observationOf(interaction, command, outcome, ms);
+		try {
+			if (observation) hooks.onHandled?.(observation);
+		} catch (error) {
+			context.log.warn({ err: error }, 'the interaction observer failed');
+		}
+	};
+
 	return async (interaction) => {
 		const where = { interaction: interaction.id, guild: interaction.guildId, type: interaction.type };
+		const startedAt = performance.now();
+		let outcome: InteractionOutcome = 'ok';
 		try {
 			if (interaction.isChatInputCommand()) {
 				const command = byName.get(interaction.commandName);
@@ -83,6 +108,7 @@ export function createInteractionHandler(
 				await command.component(interaction, context);
 			}
 		} catch (error) {
+			outcome = outcomeOf(error);
 			if (isExpected(error))
 				context.log.info({ ...where, reason: userMessage(error) }, 'interaction answered with an error');
 			else context.log.error({ ...where, err: error }, 'interaction failed');
@@ -95,6 +121,8 @@ export function createInteractionHandler(
 			} catch (replyError) {
 				context.log.warn({ ...where, err: replyError }, 'could not tell the user about an error');
 			}
+		} finally {
+			observe(interaction, outcome, performance.now() - startedAt);
 		}
 	};
 }

@@ -65,6 +65,8 @@ export function scheduleReleasePoller(options: {
 	cron: string;
 	pipeline: ReleasePipeline;
 	backoff?: Backoff;
+	/** Called after each tick with its duration (ms) and outcome (metrics). */
+	onTick?: (tick: { ms: number; outcome: 'ok' | 'failed' | 'skipped' }) => void;
 }): Job & { requestReconcile(): void } {
 	const { pipeline } = options;
 	const backoff = options.backoff ?? new Backoff();
@@ -76,6 +78,8 @@ export function scheduleReleasePoller(options: {
 		async tick() {
 			const { tracker, catalog, log, status } = pipeline;
 			const startedAt = backoff.now();
+			const timer = performance.now();
+			let outcome: 'ok' | 'failed' | 'skipped' = 'skipped';
 			try {
 				if (!backoff.ready(startedAt)) {
 					log.debug({ failures: backoff.failures, next: backoff.nextAttemptAt }, 'backing off from the portal');
@@ -103,11 +107,13 @@ export function scheduleReleasePoller(options: {
 				const queued = await enqueueEvents(pipeline, result.events);
 				status.succeeded();
 				backoff.succeeded();
+				outcome = 'ok';
 				log.debug(
 					{ requests: result.requests, pages: result.pages, releases: result.events.length, queued },
 					'poll tick',
 				);
 			} catch (error) {
+				outcome = 'failed';
 				const next = backoff.failed(startedAt, error instanceof PortalError ? error.retryAt : undefined);
 				status.failed(
 					error instanceof PortalError ? `the mod portal: ${error.kind.replace('_', ' ')}` : 'an internal error',
@@ -118,6 +124,7 @@ export function scheduleReleasePoller(options: {
 			} finally {
 				// Whatever the portal did, what is already queued gets delivered.
 				await pipeline.delivery.deliverDue();
+				options.onTick?.({ ms: performance.now() - timer, outcome });
 			}
 		},
 	});

@@ -77,6 +77,30 @@ export interface PortalRequestOptions {
 	maxWaitMs?: number;
 }
 
+/** The portal's API endpoints as templates, the only values {@link PortalRequestObservation.endpoint} takes. */
+export type PortalEndpoint = '/api/mods' | '/api/mods/{name}' | '/api/mods/{name}/full' | '/api/search';
+
+/**
+ * One HTTP request to the portal (each attempt of a call), for metrics: its endpoint template, how it ended (`ok` or
+ * the {@link PortalErrorKind} of the attempt) and its duration in milliseconds, headers and body together. A call
+ * answered from the cache, or refused inside a rate-limit pause, makes no request and is not observed.
+ */
+export interface PortalRequestObservation {
+	endpoint: PortalEndpoint;
+	outcome: 'ok' | PortalErrorKind;
+	ms: number;
+}
+
+/**
+ * The template of an API path built by this client: a mod name is one segment without `/` ({@link modApiPath}), so it
+ * is replaced by `{name}` and never reaches a label.
+ */
+export function portalEndpoint(path: string): PortalEndpoint {
+	if (path === '/api/search') return '/api/search';
+	if (path.startsWith('/api/mods/')) return path.endsWith('/full') ? '/api/mods/{name}/full' : '/api/mods/{name}';
+	return '/api/mods';
+}
+
 /** A name that is no single safe path segment: why, or undefined when it is one. */
 function segmentProblem(name: string): string | undefined {
 	if (name === '' || name.trim() === '') return 'empty';
@@ -136,6 +160,8 @@ export interface PortalClientOptions {
 	fullModCache?: FullModCache;
 	/** Default: a silent logger. */
 	log?: Logger;
+	/** Called after each HTTP request to the portal (metrics); must not throw. */
+	onRequest?: (observation: PortalRequestObservation) => void;
 }
 
 /** Query of `GET /api/mods` (portal-api.md). */
@@ -248,6 +274,7 @@ export class PortalClient {
 	private readonly fullInFlight = new Map<string, Promise<ModDetails>>();
 	/** The pause every request of this client obeys. */
 	readonly rateLimit: PortalRateLimit;
+	private readonly onRequest: ((observation: PortalRequestObservation) => void) | undefined;
 
 	/** Creates a client; no request is made until a method is called. */
 	constructor(options: PortalClientOptions) {
@@ -261,6 +288,7 @@ export class PortalClient {
 		this.retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
 		this.rateLimitPauseMs = options.rateLimitPauseMs ?? DEFAULTS.rateLimitPauseMs;
 		this.rateLimit = new PortalRateLimit(options.now ?? Date.now);
+		this.onRequest = options.onRequest;
 		this.username = options.username === '' ? undefined : options.username;
 		this.token = options.token === '' ? undefined : options.token;
 		this.fullModCacheTtlMs = options.fullModCacheTtlMs ?? DEFAULTS.fullModCacheTtlMs;
@@ -388,7 +416,7 @@ export class PortalClient {
 				async () => {
 					await this.admit(maxWaitMs);
 					attempts++;
-					return this.attempt(method, url, schema, secret);
+					return this.observed(path, () => this.attempt(method, url, schema, secret));
 				},
 				{
 					retries,
@@ -434,6 +462,21 @@ export class PortalClient {
 			// Waited it out, unless another 429 lengthened the pause meanwhile.
 			const until = this.rateLimit.pausedUntil;
 			if (until === undefined || until.getTime() === retryAt.getTime()) return;
+		}
+	}
+
+	/** Reports one attempt to {@link PortalClientOptions.onRequest}, with its outcome and duration. */
+	private async observed<T>(path: string, attempt: () => Promise<T>): Promise<T> {
+		if (!this.onRequest) return attempt();
+		const startedAt = performance.now();
+		let outcome: PortalRequestObservation['outcome'] = 'ok';
+		try {
+			return await attempt();
+		} catch (error) {
+			outcome = error instanceof AttemptFailure ? error.kind : 'unavailable';
+			throw error;
+		} finally {
+			this.onRequest({ endpoint: portalEndpoint(path), outcome, ms: performance.now() - startedAt });
 		}
 	}
 

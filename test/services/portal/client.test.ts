@@ -11,7 +11,9 @@ import {
 	PortalClient,
 	PortalError,
 	modApiPath,
+	portalEndpoint,
 	type PortalClientOptions,
+	type PortalRequestObservation,
 } from '../../../src/services/portal/client.js';
 import { FakePortal } from '../../support/fakePortal.js';
 import { fixtureJson } from '../../support/fixtures.js';
@@ -679,5 +681,47 @@ describe('PortalClient rate-limit pause', () => {
 		expect((await failure(client.listMods({}, { retries: 0 }))).kind).toBe('unavailable');
 		expect((await failure(client.getFullMod('alpha', { fresh: true, retries: 0 }))).kind).toBe('unavailable');
 		expect(fake.requests).toHaveLength(2);
+	});
+});
+
+describe('PortalClient onRequest', () => {
+	it('does report each attempt with its endpoint template and outcome when requests succeed, fail and retry', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		const seen: PortalRequestObservation[] = [];
+		const client = clientFor(fake.url, { onRequest: (observation) => seen.push(observation) });
+		fake.fault({ kind: '5xx', times: 1, path: /^\/api\/mods\/beta%20mod$/ });
+		await client.listMods({ pageSize: 'max' });
+		await client.getMod('beta mod');
+		await failure(client.getFullMod('no such mod'));
+		await failure(client.getFullMod('no such mod'));
+		fake.fault({ kind: 'garbage', times: 1 });
+		await failure(client.listMods());
+		expect(seen.map(({ endpoint, outcome }) => `${endpoint} ${outcome}`)).toEqual([
+			'/api/mods ok',
+			'/api/mods/{name} unavailable',
+			'/api/mods/{name} ok',
+			// The second not_found comes from the cache: no request, nothing reported.
+			'/api/mods/{name}/full not_found',
+			'/api/mods invalid_response',
+		]);
+		expect(seen.every(({ ms }) => ms >= 0)).toBe(true);
+	});
+
+	it('does report nothing when a call is refused inside a rate-limit pause', async () => {
+		const fake = await startPortal({ mods: smallCatalogue() });
+		const seen: PortalRequestObservation[] = [];
+		const client = clientFor(fake.url, { onRequest: (observation) => seen.push(observation), maxRetries: 0 });
+		fake.fault({ kind: '429', times: 1, retryAfter: 600 });
+		await failure(client.getMod('alpha'));
+		await failure(client.getMod('alpha'));
+		expect(seen.map(({ outcome }) => outcome)).toEqual(['rate_limited']);
+		expect(fake.requests).toHaveLength(1);
+	});
+
+	it('does map every path the client builds to its template when given one', () => {
+		expect(portalEndpoint('/api/mods')).toBe('/api/mods');
+		expect(portalEndpoint(modApiPath('a b%2Fc'))).toBe('/api/mods/{name}');
+		expect(portalEndpoint(modApiPath('full', 'full'))).toBe('/api/mods/{name}/full');
+		expect(portalEndpoint('/api/search')).toBe('/api/search');
 	});
 });
