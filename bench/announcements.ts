@@ -33,7 +33,8 @@ import { Client, Events, GatewayIntentBits, type RESTOptions } from 'discord.js'
 import { createClient } from '../src/app.js';
 import { Delivery, type DeliveryResult } from '../src/discord/delivery.js';
 import { createLogger } from '../src/log.js';
-import { announcementFromEvent, Outbox, type Announcement } from '../src/services/announcements/outbox.js';
+import { Outbox } from '../src/services/announcements/outbox.js';
+import { announcementFromEvent, type Announcement } from '../src/services/announcements/snapshot.js';
 import { PortalClient } from '../src/services/portal/client.js';
 import { ReleaseTracker, type ReleaseEvent } from '../src/services/announcements/releaseTracker.js';
 import { SubscriptionStore, type SubscriptionTarget } from '../src/services/announcements/subscriptions.js';

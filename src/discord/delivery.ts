@@ -18,7 +18,8 @@ import type { PortalLinks } from '../services/portal/links.js';
 import { renderAnnouncementMessages } from '../render/announcement.js';
 import type { MessagePayload } from '../render/components.js';
 import { LIMITS, truncate } from '../render/limits.js';
-import type { Announcement, Outbox, OutboxEntry } from '../services/announcements/outbox.js';
+import type { Outbox, OutboxEntry } from '../services/announcements/outbox.js';
+import type { Announcement } from '../services/announcements/snapshot.js';
 import type { Subscription, SubscriptionStore } from '../services/announcements/subscriptions.js';
 
 /** Figures of one delivery pass. */

@@ -5,7 +5,7 @@
  * refused. Portal text is escaped (`safeText.ts`); every message passes {@link fitMessage}.
  */
 import { embedLength, type APIEmbed, type APIEmbedField } from 'discord.js';
-import type { Announcement } from '../services/announcements/outbox.js';
+import type { Announcement } from '../services/announcements/snapshot.js';
 import { factorioMinor } from '../services/factorio/version.js';
 import type { ChangelogDetail, Subscription } from '../services/announcements/subscriptions.js';
 import { LIMITS, chunkWithin, cutAtLine, discordTimestamp, truncate } from './limits.js';

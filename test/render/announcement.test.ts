@@ -7,7 +7,7 @@ import {
 	type AnnouncementMessage,
 } from '../../src/render/announcement.js';
 import type { PortalLinks } from '../../src/services/portal/links.js';
-import { announcementFromEvent, type Announcement } from '../../src/services/announcements/outbox.js';
+import { announcementFromEvent, type Announcement } from '../../src/services/announcements/snapshot.js';
 import { ModFullSchema } from '../../src/services/portal/schemas.js';
 import { fixtureText } from '../support/fixtures.js';
 

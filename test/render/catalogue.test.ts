@@ -9,7 +9,7 @@ import { changelogMarkdown, renderChangelog } from '../../src/render/changelog.j
 import { fitChoices } from '../../src/render/fit.js';
 import { renderModInfo } from '../../src/render/modInfo.js';
 import { autocompleteLabel, renderSearchPage, type SearchState } from '../../src/render/searchPage.js';
-import { announcementFromEvent, type Announcement } from '../../src/services/announcements/outbox.js';
+import { announcementFromEvent, type Announcement } from '../../src/services/announcements/snapshot.js';
 import type { ChangelogDetail } from '../../src/services/announcements/subscriptions.js';
 import { parseChangelog } from '../../src/services/factorio/changelog.js';
 import type { PortalLinks } from '../../src/services/portal/links.js';

@@ -22,39 +22,9 @@ import { createHash } from 'node:crypto';
 import type Keyv from 'keyv';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../../log.js';
-import { findSection, parseChangelog, type ChangelogSection } from '../factorio/changelog.js';
-import type { ReleaseEvent } from './releaseTracker.js';
-import { cutAtLine } from '../../render/limits.js';
+import { AnnouncementSchema, type Announcement } from './snapshot.js';
 import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../../storage/documents.js';
 import type { Subscription } from './subscriptions.js';
-
-/** A release as delivery renders it: a snapshot taken at detection, so posting needs no portal call. */
-export interface Announcement {
-	/** `mod@version`. */
-	key: string;
-	/** The mod's internal name. */
-	mod: string;
-	title: string;
-	owner: string;
-	version: string;
-	/** The release's info.json `factorio_version`, e.g. `2.0`. */
-	factorioVersion?: string;
-	/** RFC 3339. */
-	releasedAt?: string;
-	/** Relative thumbnail path (see `thumbnailUrl`). */
-	thumbnail?: string;
-	isNewMod: boolean;
-	/** The mod's summary; only for new mods, which readers do not know yet. */
-	summary?: string;
-	/**
-	 * The release's changelog: its parsed section, or the whole text when the file is not in the changelog.txt format
-	 * (`plain`). Shortened for storage to about 8,000 characters (`cut` then true, so the renderer links the full
-	 * changelog); a section's raw `text` is kept only when its categories hold no entry. Absent when the changelog has
-	 * no section for this version.
-	 */
-	changelog?: { section?: ChangelogSection; plain?: string; cut?: boolean };
-	sourceUrl?: string;
-}
 
 /** One announcement for one subscription. */
 export interface OutboxEntry {
@@ -84,97 +54,12 @@ export interface OutboxEntry {
 	batch?: string;
 }
 
-/** Room kept in a snapshot for changelog text: twice an embed description (4,096), enough for any rendering. */
-const SNAPSHOT_CHANGELOG_MAX = 8_000;
-const SUMMARY_MAX = 1_000;
 const ERROR_MAX = 500;
 const DAY_MS = 86_400_000;
-
-function snapshotSection(section: ChangelogSection): { section: ChangelogSection; cut: boolean } {
-	let room = SNAPSHOT_CHANGELOG_MAX;
-	let cut = false;
-	const categories: ChangelogSection['categories'] = [];
-	for (const category of section.categories) {
-		if (cut) break;
-		const entries: string[] = [];
-		for (const entry of category.entries) {
-			if (entry.length > room) {
-				cut = true;
-				break;
-			}
-			entries.push(entry);
-			room -= entry.length;
-		}
-		if (entries.length > 0 || category.entries.length === 0) categories.push({ name: category.name, entries });
-	}
-	const hasEntries = categories.some((category) => category.entries.length > 0);
-	const text = hasEntries ? '' : cutAtLine(section.text, SNAPSHOT_CHANGELOG_MAX);
-	if (text.length < section.text.length && !hasEntries) cut = true;
-	const snapshot: ChangelogSection = { version: section.version, categories, text };
-	if (section.date !== undefined) snapshot.date = section.date;
-	return { section: snapshot, cut };
-}
-
-/**
- * Takes the snapshot of a release that delivery renders: names, version, Factorio version, time, thumbnail, source
- * link, and the release's changelog section (found with `findSection`, exact version first) or the plain text of a
- * changelog not in the changelog.txt format.
- */
-export function announcementFromEvent(event: ReleaseEvent): Announcement {
-	const { mod, release } = event;
-	const announcement: Announcement = {
-		key: event.key,
-		mod: mod.name,
-		title: mod.title,
-		owner: mod.owner,
-		version: release.version,
-		isNewMod: event.isNewMod,
-	};
-	if (release.factorioVersion) announcement.factorioVersion = release.factorioVersion;
-	if (release.releasedAt) announcement.releasedAt = release.releasedAt;
-	if (mod.thumbnail) announcement.thumbnail = mod.thumbnail;
-	if (mod.sourceUrl) announcement.sourceUrl = mod.sourceUrl;
-	if (event.isNewMod && mod.summary) announcement.summary = cutAtLine(mod.summary, SUMMARY_MAX);
-	if (mod.changelog?.trim()) {
-		const changelog = parseChangelog(mod.changelog);
-		const section = findSection(changelog, release.version);
-		if (section) {
-			const snapshot = snapshotSection(section);
-			announcement.changelog = snapshot.cut ? { section: snapshot.section, cut: true } : { section: snapshot.section };
-		} else if (changelog.plain !== undefined) {
-			const plain = cutAtLine(changelog.plain.trim(), SNAPSHOT_CHANGELOG_MAX);
-			announcement.changelog = plain.length < changelog.plain.trim().length ? { plain, cut: true } : { plain };
-		}
-	}
-	return announcement;
-}
-
 const INDEX_KEY = 'outbox:index';
 const subscriptionKey = (id: string) => `outbox:subscription:${id}`;
 const announcementKey = (key: string) => `outbox:announcement:${key}`;
 
-const SectionSchema = z.object({
-	version: z.string(),
-	date: z.string().optional(),
-	categories: z.array(z.object({ name: z.string(), entries: z.array(z.string()) })),
-	text: z.string(),
-});
-const AnnouncementSchema = z.object({
-	key: z.string().min(1),
-	mod: z.string().min(1),
-	title: z.string(),
-	owner: z.string(),
-	version: z.string().min(1),
-	factorioVersion: z.string().optional(),
-	releasedAt: z.string().optional(),
-	thumbnail: z.string().optional(),
-	isNewMod: z.boolean(),
-	summary: z.string().optional(),
-	changelog: z
-		.object({ section: SectionSchema.optional(), plain: z.string().optional(), cut: z.boolean().optional() })
-		.optional(),
-	sourceUrl: z.string().optional(),
-});
 const EntrySchema = z.object({
 	id: z.string().min(1),
 	subscriptionId: z.string().min(1),
