@@ -112,10 +112,30 @@ const catalogPosition: Migration = {
 	},
 };
 
+/**
+ * The release feed on the tables: an index on `target_key` (a release is matched by the few keys it can have, see
+ * `matchKeys` in `services/announcements/subscriptions.ts`), and `feed_mod_failures`, the mods whose `/full` answer
+ * or snapshot failed, with their per-mod backoff (issue 6: one bad mod never stops the feed).
+ */
+const feedTables: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.createIndex('subscriptions_target_key').on('subscriptions').column('target_key').execute();
+		await db.schema
+			.createTable('feed_mod_failures')
+			.addColumn('mod_name', 'text', (c) => c.primaryKey())
+			.addColumn('failures', 'integer', (c) => c.notNull())
+			.addColumn('last_error', 'text', (c) => c.notNull())
+			.addColumn('first_failed_at', 'bigint', (c) => c.notNull())
+			.addColumn('retry_at', 'bigint', (c) => c.notNull())
+			.execute();
+	},
+};
+
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 	'0001_initial': initial,
 	'0003_catalog_mods_position': catalogPosition,
+	'0004_feed_target_key_and_mod_failures': feedTables,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -115,6 +115,18 @@ export interface CatalogModsTable {
 	data: string;
 }
 
+/** `feed_mod_failures`: a mod the feed could not read or snapshot, skipped and retried with a per-mod backoff. */
+export interface FeedModFailuresTable {
+	mod_name: string;
+	/** Failed attempts in a row. */
+	failures: number;
+	/** Short, secret-free reason of the last failure, shown in the feed's health. */
+	last_error: string;
+	first_failed_at: Millis;
+	/** Not tried again before this time. */
+	retry_at: Millis;
+}
+
 /** Every table, for `Kysely<Database>`. */
 export interface Database {
 	subscriptions: SubscriptionsTable;
@@ -124,6 +136,7 @@ export interface Database {
 	known_releases: KnownReleasesTable;
 	state: StateTable;
 	catalog_mods: CatalogModsTable;
+	feed_mod_failures: FeedModFailuresTable;
 }
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
