@@ -297,6 +297,30 @@ describe('release announcements end to end', () => {
 		for (const mod of mods) expect(text).toContain(`/mod/${mod}`);
 	});
 
+	it('announces a normal release beside a poisoned mod, skips the poisoned one and shows it in /subscriptions', async () => {
+		const { text, announcement } = h.discord.channels;
+		// bobconfig's answer fails the schema on every request; FARL is released in the same tick.
+		h.portal.fault({ kind: 'garbage', path: /^\/api\/mods\/bobconfig\/full$/ });
+		h.portal.addRelease('bobconfig', { version: '0.16.9', factorio_version: '0.16' });
+		h.portal.addRelease('FARL', { version: '2.0.10', factorio_version: '0.16' });
+		try {
+			await tick();
+			expect(titles(text).filter((t) => t === 'Fully Automated Rail Layer 2.0.10')).toHaveLength(1);
+			expect(titles(announcement).some((t) => t.includes('0.16.9'))).toBe(false);
+			// Not recorded as known, so it is detected again once it can be read.
+			expect(await bot.tracker.known('bobconfig')).not.toBe('0.16.9');
+			const health = await command('subscriptions', undefined, {});
+			expect(health.content).toContain('1 mod could not be read');
+			expect(health.content).toContain('bobconfig (the mod portal: invalid response)');
+			// The next tick inside the mod's backoff does not ask for it again, and the feed goes on.
+			const before = h.portal.requests.filter((r) => r.path === '/api/mods/bobconfig/full').length;
+			await tick();
+			expect(h.portal.requests.filter((r) => r.path === '/api/mods/bobconfig/full')).toHaveLength(before);
+		} finally {
+			h.portal.clearFaults();
+		}
+	});
+
 	it('removes the subscriptions of a deleted channel', async () => {
 		expect(
 			(await bot.context.subscriptions.list(h.discord.guildId)).some((s) => s.channelId === h.discord.channels.forum),
