@@ -6,16 +6,19 @@
  *
  * Uses discord.js's REST (`client.rest`) with no gateway cache: Discord docs, "Get Channel Messages" (`GET
  * /channels/{channel}/messages`, newest first, `limit` at most 100, `before`), "List Active Guild Threads" (`GET
- * /guilds/{guild}/threads/active`: every active thread of the guild, newest first) and "Get Channel Message" (a forum
- * post's starter message has the thread's id; "Start Thread in Forum or Media Channel").
+ * /guilds/{guild}/threads/active`: every active thread of the guild, newest first), "List Public Archived Threads"
+ * (`GET /channels/{forum}/threads/archived/public`, newest archived first, `before` a timestamp) and "Get Channel
+ * Message" (a forum post's starter message has the thread's id; "Start Thread in Forum or Media Channel").
  */
 import {
 	DiscordAPIError,
 	RESTJSONErrorCodes,
 	Routes,
 	SnowflakeUtil,
+	type APIChannel,
 	type APIMessage,
 	type REST,
+	type RESTGetAPIChannelThreadsArchivedPublicResult,
 	type RESTGetAPIGuildThreadsResult,
 } from 'discord.js';
 import { markerNonce } from '../services/announcements/lookBeforeSend.js';
@@ -101,16 +104,47 @@ export class PostLookup {
 
 	/**
 	 * The bot's forum post in `forumId` whose starter message carries the marker of `nonce`, started at or after
-	 * `since`: lists the guild's active threads, keeps the bot's own in this forum started since then (newest first),
-	 * and reads their starter messages. A post archived since (after the forum's auto-archive time, at least an hour)
-	 * is not listed as active and so not found.
+	 * `since`: among the guild's active threads first, then the forum's archived public posts archived since then (a
+	 * post is archived after the forum's auto-archive time, at least an hour), newest first; the starter messages of
+	 * the bot's own posts started since then are read (at most `maxThreads`).
 	 *
 	 * @param since - epoch ms, `outbox.batch_started_at`.
 	 * @returns `messageId` = the thread id (record it in `forum_threads` and as the entries' `message_id`).
-	 * @throws DiscordAPIError as the REST call fails, after discord.js's own retries.
+	 * @throws DiscordAPIError as a REST call fails, after discord.js's own retries. Without Read Message History the
+	 *   archived posts cannot be listed (403 50013): the look then ends with `complete: false`.
 	 */
 	async findForumPost(guildId: string, forumId: string, nonce: string, since: number): Promise<PostLookupResult> {
+		const budget = { threads: this.#maxThreads };
 		const { threads } = (await this.#rest.get(Routes.guildActiveThreads(guildId))) as RESTGetAPIGuildThreadsResult;
+		const active = await this.#matchPost(threads, forumId, nonce, since, budget);
+		if (active !== undefined) return { messageId: active, complete: true };
+		if (budget.threads < 0) return { complete: false };
+		let before: string | undefined;
+		for (let page = 0; page < this.#maxPages; page++) {
+			const query = new URLSearchParams({ limit: String(PAGE) });
+			if (before !== undefined) query.set('before', before);
+			const archived = await this.#archivedPosts(forumId, query);
+			if (archived === undefined) return { complete: false };
+			const found = await this.#matchPost(archived.threads, forumId, nonce, since, budget);
+			if (found !== undefined) return { messageId: found, complete: true };
+			if (budget.threads < 0) return { complete: false };
+			const last = archived.threads.at(-1);
+			const archivedAt = last && 'thread_metadata' in last ? last.thread_metadata?.archive_timestamp : undefined;
+			if (!archived.has_more || archivedAt === undefined || Date.parse(archivedAt) < since - CLOCK_SLACK_MS)
+				return { complete: true };
+			before = archivedAt;
+		}
+		return { complete: false };
+	}
+
+	/** The first of `threads` that is the bot's post in `forumId` since `since` with the marker, reading starters. */
+	async #matchPost(
+		threads: readonly APIChannel[],
+		forumId: string,
+		nonce: string,
+		since: number,
+		budget: { threads: number },
+	): Promise<string | undefined> {
 		const candidates = threads
 			.filter(
 				(thread) =>
@@ -121,13 +155,28 @@ export class PostLookup {
 					createdAt(thread.id) >= since - CLOCK_SLACK_MS,
 			)
 			.sort((a, b) => createdAt(b.id) - createdAt(a.id));
-		for (const thread of candidates.slice(0, this.#maxThreads)) {
+		for (const thread of candidates) {
+			budget.threads -= 1;
+			if (budget.threads < 0) return undefined;
 			const starter = await this.#starterMessage(thread.id);
-			if (starter && starter.author.id === this.#botUserId && carriesMarker(starter, nonce)) {
-				return { messageId: thread.id, complete: true };
-			}
+			if (starter && starter.author.id === this.#botUserId && carriesMarker(starter, nonce)) return thread.id;
 		}
-		return { complete: candidates.length <= this.#maxThreads };
+		return undefined;
+	}
+
+	/** A page of the forum's archived public posts; undefined without Read Message History (403 50013). */
+	async #archivedPosts(
+		forumId: string,
+		query: URLSearchParams,
+	): Promise<RESTGetAPIChannelThreadsArchivedPublicResult | undefined> {
+		try {
+			return (await this.#rest.get(Routes.channelThreads(forumId, 'public'), {
+				query,
+			})) as RESTGetAPIChannelThreadsArchivedPublicResult;
+		} catch (error) {
+			if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) return undefined;
+			throw error;
+		}
 	}
 
 	/** A forum post's starter message (same id as the thread), or undefined when it was deleted (10008). */

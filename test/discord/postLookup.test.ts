@@ -185,6 +185,23 @@ describe('exactly once through the real REST against the fake Discord', () => {
 		expect(fake.requestsTo('GET', /^\/guilds\/\d+\/threads\/active$/)).toHaveLength(1);
 	});
 
+	it('does find the forum post among the archived posts when it was archived during the downtime', async () => {
+		const forum: Target = { kind: 'forum_post', channelId: fake.channels.forum };
+		const rows = [row('sub1', 'flib@1.2.0')];
+		fake.injectFault({ method: 'POST', path: FORUM_ROUTE, connection: 'drop', afterHandling: true });
+		const start = Date.now();
+		expect(await deliverBatch(restOf(), forum, rows, [announcement('flib')], start)).toBe('retry');
+		const [post] = fake.forumPosts(fake.channels.forum);
+		const thread = structuredClone(post!.thread) as { thread_metadata: Record<string, unknown> };
+		thread.thread_metadata.archived = true;
+		thread.thread_metadata.archive_timestamp = new Date().toISOString();
+		fake.dispatch('THREAD_UPDATE', thread);
+		expect(await deliverBatch(restOf(), forum, rows, [announcement('flib')], start + 25 * 3_600_000)).toBe('found');
+		expect(rows[0]?.message_id).toBe(post?.thread.id);
+		expect(fake.forumPosts(fake.channels.forum)).toHaveLength(1);
+		expect(fake.requestsTo('GET', /^\/channels\/\d+\/threads\/archived\/public$/)).toHaveLength(1);
+	});
+
 	it('does open the forum post when the crash came before the request reached Discord', async () => {
 		const forum: Target = { kind: 'forum_post', channelId: fake.channels.forum };
 		const rows = [row('sub1', 'flib@1.2.0')];

@@ -16,6 +16,7 @@ import {
 	Routes,
 	type APIMessage,
 	type APIThreadChannel,
+	type RESTGetAPIChannelThreadsArchivedPublicResult,
 	type RESTGetAPIGuildThreadsResult,
 	type ChatInputCommandInteraction,
 	type Interaction,
@@ -484,6 +485,33 @@ describe('FakeDiscord for feed delivery: nonce window, history, active threads, 
 		expect(starter.embeds[0]?.footer?.text).toBe('ref x');
 		const posts = fake.forumPosts(fake.channels.forum);
 		expect(posts.map((p) => [p.thread.id, p.message?.id])).toEqual([[thread.id, thread.id]]);
+	});
+
+	it('lists a forum post archived by THREAD_UPDATE among the archived public threads, not the active ones', async () => {
+		const start = (name: string) =>
+			rest().post(Routes.threads(fake.channels.forum), {
+				body: { name, message: { content: name } },
+			}) as Promise<APIThreadChannel>;
+		const [older, newer] = [await start('older'), await start('newer')];
+		const archive = (thread: APIThreadChannel, at: string) => {
+			const payload = fake.channelPayload(thread.id) as { thread_metadata: Record<string, unknown> };
+			payload.thread_metadata.archived = true;
+			payload.thread_metadata.archive_timestamp = at;
+			fake.dispatch('THREAD_UPDATE', payload);
+		};
+		archive(older, '2026-01-01T00:00:00.000Z');
+		archive(newer, '2026-01-02T00:00:00.000Z');
+		const archived = (query: Record<string, string>) =>
+			rest().get(Routes.channelThreads(fake.channels.forum, 'public'), {
+				query: new URLSearchParams(query),
+			}) as Promise<RESTGetAPIChannelThreadsArchivedPublicResult>;
+		const all = await archived({});
+		expect(all.threads.map((t) => t.id)).toEqual([newer.id, older.id]);
+		expect(all.has_more).toBe(false);
+		const page = await archived({ limit: '2', before: '2026-01-02T00:00:00.000Z' });
+		expect(page.threads.map((t) => t.id)).toEqual([older.id]);
+		const active = (await rest().get(Routes.guildActiveThreads(fake.guildId))) as RESTGetAPIGuildThreadsResult;
+		expect(active.threads.map((t) => t.id)).not.toContain(older.id);
 	});
 
 	it('creates the message but never answers when a drop or hang fault follows handling', async () => {

@@ -1585,6 +1585,7 @@ export class FakeDiscord {
 		if ((p = m('POST', /^\/channels\/(\d+)\/messages$/))) return this.#createMessage(r, p[0]!, body);
 		if ((p = m('GET', /^\/channels\/(\d+)\/messages$/))) return this.#listMessages(r, p[0]!);
 		if ((p = m('GET', /^\/guilds\/(\d+)\/threads\/active$/))) return this.#activeThreads(p[0]!);
+		if ((p = m('GET', /^\/channels\/(\d+)\/threads\/archived\/public$/))) return this.#archivedPublicThreads(r, p[0]!);
 		if ((p = m('POST', /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/))) return this.#crosspost(p[0]!, p[1]!);
 		if ((p = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(r.path)?.slice(1)))
 			return this.#channelMessage(r, p[0]!, p[1]!, body);
@@ -1852,6 +1853,34 @@ export class FakeDiscord {
 				flags: 0,
 			}));
 		return { status: 200, body: { threads: threads.map((c) => structuredClone(c)), members } };
+	}
+
+	/**
+	 * Discord docs, "List Public Archived Threads": `{threads, members, has_more}`, the channel's archived public
+	 * threads (types 10 and 11) newest archived first; `before` an ISO8601 timestamp (archived before it), `limit`
+	 * (default 50, at most 100). Needs READ_MESSAGE_HISTORY. Archive a thread with THREAD_UPDATE ({@link dispatch})
+	 * carrying `thread_metadata.archived: true` and an `archive_timestamp`.
+	 */
+	#archivedPublicThreads(r: Recorded, channelId: string): Reply {
+		const access = this.#access(channelId, P.ReadMessageHistory);
+		if ('status' in access) return access;
+		const limit = Math.min(100, Math.max(2, Number(r.query.get('limit') ?? 50)));
+		const before = r.query.has('before') ? Date.parse(r.query.get('before') ?? '') : Number.POSITIVE_INFINITY;
+		const archivedAt = (c: ChannelPayload) =>
+			isObject(c.thread_metadata) ? Date.parse(String(c.thread_metadata.archive_timestamp)) : 0;
+		const archived = [...access.guild.channels.values()]
+			.filter((c) => c.parent_id === channelId && [10, 11].includes(c.type))
+			.filter((c) => isObject(c.thread_metadata) && c.thread_metadata.archived === true)
+			.filter((c) => archivedAt(c) < before)
+			.sort((a, b) => archivedAt(b) - archivedAt(a));
+		const threads = archived.slice(0, limit);
+		const members = threads
+			.filter((c) => c.owner_id === this.botUserId)
+			.map((c) => ({ id: c.id, user_id: this.botUserId, join_timestamp: new Date().toISOString(), flags: 0 }));
+		return {
+			status: 200,
+			body: { threads: threads.map((c) => structuredClone(c)), members, has_more: archived.length > limit },
+		};
 	}
 
 	/**
