@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DiscordAPIError, HTTPError, REST, Routes, type APIMessage, type APIThreadChannel } from 'discord.js';
+import { REST, Routes, type APIMessage, type APIThreadChannel } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { postFailureOf } from '../../src/discord/postFailure.js';
 import { PostLookup } from '../../src/discord/postLookup.js';
 import { renderAnnouncementMessages } from '../../src/render/announcement.js';
 import type { MessagePayload } from '../../src/render/fit.js';
@@ -11,7 +12,7 @@ import {
 	postMarker,
 	type PostKind,
 } from '../../src/services/announcements/lookBeforeSend.js';
-import { afterFailure, failedPostsReading, type PostFailure } from '../../src/services/announcements/refusals.js';
+import { afterFailure, failedPostsReading } from '../../src/services/announcements/refusals.js';
 import type { PortalLinks } from '../../src/services/portal/links.js';
 import type { OutboxRow } from '../../src/storage/schema.js';
 import { FakeDiscord } from '../support/fakeDiscord.js';
@@ -75,14 +76,6 @@ function row(subscriptionId: string, key: string): OutboxRow {
 function nonceOf(rows: readonly OutboxRow[]): string {
 	const ids = rows.map((r) => `${r.subscription_id}|${r.release_key}`).sort();
 	return createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 25);
-}
-
-function failureOf(error: unknown): PostFailure {
-	if (error instanceof DiscordAPIError)
-		return { status: error.status, code: Number(error.code), message: error.message };
-	// 5xx after discord.js's retries: an HTTPError with the status text.
-	if (error instanceof HTTPError) return { status: error.status, message: error.message };
-	return { message: error instanceof Error ? error.message : String(error) };
 }
 
 interface Target {
@@ -149,7 +142,7 @@ async function deliverBatch(
 			markSent(await send(render(reduced)));
 			return 'sent';
 		} catch (error) {
-			const next = afterFailure(failureOf(error), { attempts: rows[0]?.attempts ?? 0, reduced });
+			const next = afterFailure(postFailureOf(error), { attempts: rows[0]?.attempts ?? 0, reduced });
 			if (next.action === 'send_reduced') {
 				reduced = true;
 				continue;
@@ -309,6 +302,25 @@ describe('exactly once through the real REST against the fake Discord', () => {
 		expect(failedPostsReading(rows)).toBe(
 			'1 post could not be sent: gave up after 10 attempts: Discord answered 503: Service Unavailable',
 		);
+	});
+
+	it('does turn what discord.js throws into a status, code and message without the token', async () => {
+		const rest = restOf(200);
+		const send = (body: object) =>
+			rest.post(Routes.channelMessages(fake.channels.text), { body }).catch((e: unknown) => postFailureOf(e));
+		fake.injectFault({ method: 'POST', path: MESSAGE_ROUTE, status: 400, body: refusal() });
+		expect(await send({ content: 'a' })).toEqual({
+			status: 400,
+			code: 50035,
+			message: 'Invalid Form Body\nembeds[0].description[BASE_TYPE_MAX_LENGTH]: Must be 4096 or fewer in length.',
+		});
+		fake.injectFault({ method: 'POST', path: MESSAGE_ROUTE, status: 502 });
+		expect(await send({ content: 'b' })).toEqual({ status: 502, message: 'Bad Gateway' });
+		fake.injectFault({ method: 'POST', path: MESSAGE_ROUTE, connection: 'hang' });
+		const timedOut = await send({ content: 'c' });
+		expect(timedOut).toMatchObject({ message: expect.stringMatching(/abort/i) as unknown });
+		expect(timedOut).not.toHaveProperty('status');
+		expect(JSON.stringify(timedOut)).not.toContain(fake.token);
 	});
 });
 
