@@ -226,12 +226,14 @@ describe('exactly once through the real REST against the fake Discord', () => {
 		fake.passTime(10 * 60_000);
 		const later = start + 10 * 60_000;
 		expect(lookBeforeSend({ kind: 'message', batchStartedAt: start }, later)?.reason).toBe('nonce_expired');
+		const onePage = new PostLookup({ rest: restOf(), botUserId: fake.botUserId, maxPages: 1 });
+		expect(await onePage.findMessage(text.channelId, rows[0]!.batch_nonce!, start)).toEqual({ complete: false });
 		expect(await deliverBatch(restOf(), text, rows, releases, later)).toBe('found');
 		expect(rows.map((r) => r.message_id)).toEqual([posted?.id, posted?.id]);
 		expect(fake.createdMessages(fake.channels.text).filter((m) => m.embeds.length > 0)).toHaveLength(1);
 		expect(fake.messages(fake.channels.text)).toHaveLength(101);
 		const pages = fake.requestsTo('GET', /^\/channels\/\d+\/messages$/);
-		expect(pages.map((p) => p.query.get('before'))).toEqual([null, expect.stringMatching(/^\d+$/)]);
+		expect(pages.map((p) => p.query.get('before'))).toEqual([null, null, expect.stringMatching(/^\d+$/)]);
 	});
 
 	it('does post a second copy when the retry skips the look after the nonce window (what the look prevents)', async () => {
