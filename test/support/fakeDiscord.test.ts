@@ -469,6 +469,16 @@ describe('FakeDiscord for feed delivery: nonce window, history, active threads, 
 		expect(error).toMatchObject({ status: 400, code: 50035 });
 	});
 
+	it('answers an empty history when the bot lacks Read Message History', async () => {
+		await post(fake.channels.text, { content: 'm0' });
+		const payload = fake.channelPayload(fake.channels.text);
+		payload.permission_overwrites = [
+			{ id: fake.botUserId, type: 1, allow: '0', deny: PermissionFlagsBits.ReadMessageHistory.toString() },
+		];
+		fake.dispatch('CHANNEL_UPDATE', payload);
+		expect(await rest().get(Routes.channelMessages(fake.channels.text))).toEqual([]);
+	});
+
 	it('lists the bot’s forum post among the active threads and serves its starter message', async () => {
 		const thread = (await rest().post(Routes.threads(fake.channels.forum), {
 			body: {
