@@ -252,7 +252,7 @@ async function benchFanOut(dir: string, channels: number): Promise<FanOutResult>
 		const delivery = new Delivery({
 			db,
 			outbox: new Outbox({ db, engine }),
-			poster: new DiscordPoster(rest),
+			poster: new DiscordPoster({ rest, botUserId: () => undefined }),
 			render: (subscription, announcements, options) =>
 				renderAnnouncementMessages(LINKS, subscription, announcements, options),
 			log: silentLogger(),

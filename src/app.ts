@@ -2,7 +2,7 @@
  * The composition root: config -> store -> portal -> catalog -> release feed -> Discord client ->
  * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { sql } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
@@ -98,7 +98,11 @@ export async function startBot(
 	const delivery = new Delivery({
 		db,
 		outbox,
-		poster: new DiscordPoster(client.rest),
+		poster: new DiscordPoster({
+			rest: client.rest,
+			forumRest: new REST({ api: config.discordApiUrl, retries: 0 }).setToken(config.discordToken),
+			botUserId: () => client.user?.id,
+		}),
 		render: (subscription, announcements, options) =>
 			renderAnnouncementMessages(links, subscription, announcements, options),
 		log: log.child({ module: 'delivery' }),

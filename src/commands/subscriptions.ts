@@ -25,7 +25,7 @@ const data = new SlashCommandBuilder()
 	.toJSON();
 
 /** One line block per subscription: health first, so a paused feed is seen at once. */
-export function subscriptionLine(describe: string, subscription: Subscription): string {
+export function subscriptionLine(describe: string, subscription: Subscription, failedPosts?: string): string {
 	const health =
 		subscription.health.state === 'active'
 			? '✅ active'
@@ -38,7 +38,8 @@ export function subscriptionLine(describe: string, subscription: Subscription): 
 	]
 		.filter(Boolean)
 		.join(' · ');
-	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}`;
+	const failed = failedPosts ? `\n⚠️ ${failedPosts}` : '';
+	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}${failed}`;
 }
 
 /**
@@ -76,7 +77,11 @@ export const subscriptionsCommand = {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
 		// The subscription store may have to be read: acknowledge within Discord's 3 s first.
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-		const [list, health] = await Promise.all([context.subscriptions.list(interaction.guildId), context.feed.health()]);
+		const [list, health, failed] = await Promise.all([
+			context.subscriptions.list(interaction.guildId),
+			context.feed.health(),
+			context.feed.failedPosts(interaction.guildId),
+		]);
 		const feed = truncate(feedLine(health.status, health), 1_500);
 		if (list.length === 0) {
 			await interaction.editReply({
@@ -87,7 +92,7 @@ export const subscriptionsCommand = {
 		const embeds: APIEmbed[] = [];
 		let description = '';
 		for (const subscription of list) {
-			const line = subscriptionLine(describeTarget(subscription.target), subscription);
+			const line = subscriptionLine(describeTarget(subscription.target), subscription, failed.get(subscription.id));
 			if (description.length + line.length + 2 > LIMITS.embedDescription - 100) {
 				embeds.push({ color: EMBED_COLOR, description });
 				description = '';

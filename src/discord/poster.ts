@@ -15,7 +15,10 @@ import {
 } from 'discord.js';
 import type { MessagePayload } from '../render/fit.js';
 import { truncate } from '../render/limits.js';
-import type { PostFailure, Poster } from '../services/announcements/delivery.js';
+import type { PostProblem, Poster } from '../services/announcements/delivery.js';
+import type { PostFailure } from '../services/announcements/refusals.js';
+import { postFailureOf } from './postFailure.js';
+import { PostLookup } from './postLookup.js';
 
 /** Only the subscription's role may be pinged, whatever the text says. */
 function body(message: MessagePayload, roleId: string | undefined) {
@@ -30,9 +33,20 @@ function body(message: MessagePayload, roleId: string | undefined) {
 /** {@link Poster} over discord.js REST. */
 export class DiscordPoster implements Poster<MessagePayload> {
 	readonly #rest: REST;
+	readonly #forumRest: REST;
+	readonly #botUserId: () => string | undefined;
 
-	constructor(rest: REST) {
-		this.#rest = rest;
+	/**
+	 * @param options.rest the client's REST (`client.rest`), holding the token.
+	 * @param options.forumRest a REST with `retries: 0` for starting forum posts: @discordjs/rest retries a request
+	 *   after a reset connection or a timeout, which for a forum post (no nonce) opens a second one; without retries
+	 *   an unknown outcome surfaces and the next pass looks for the post first. Default `rest`.
+	 * @param options.botUserId the bot user's id once logged in (only its own posts are looked for).
+	 */
+	constructor(options: { rest: REST; forumRest?: REST; botUserId: () => string | undefined }) {
+		this.#rest = options.rest;
+		this.#forumRest = options.forumRest ?? options.rest;
+		this.#botUserId = options.botUserId;
 	}
 
 	async channelType(channelId: string): Promise<number> {
@@ -55,7 +69,7 @@ export class DiscordPoster implements Poster<MessagePayload> {
 		forumId: string,
 		post: { name: string; message: MessagePayload; roleId?: string },
 	): Promise<{ threadId: string }> {
-		const thread = (await this.#rest.post(Routes.threads(forumId), {
+		const thread = (await this.#forumRest.post(Routes.threads(forumId), {
 			body: { name: truncate(post.name, 100), message: body(post.message, post.roleId) },
 		})) as APIThreadChannel;
 		return { threadId: thread.id };
@@ -65,8 +79,27 @@ export class DiscordPoster implements Poster<MessagePayload> {
 		await this.#rest.post(Routes.channelMessageCrosspost(channelId, messageId));
 	}
 
+	failureOf(error: unknown): PostFailure {
+		return postFailureOf(error);
+	}
+
+	async findPost(
+		target: { kind: 'message'; channelId: string } | { kind: 'forum_post'; guildId: string; forumId: string },
+		nonce: string,
+		since: number,
+	): Promise<string | undefined> {
+		const botUserId = this.#botUserId();
+		if (botUserId === undefined) return undefined;
+		const lookup = new PostLookup({ rest: this.#rest, botUserId });
+		const found =
+			target.kind === 'message'
+				? await lookup.findMessage(target.channelId, nonce, since)
+				: await lookup.findForumPost(target.guildId, target.forumId, nonce, since);
+		return found.messageId;
+	}
+
 	/** 403 and Missing Access/Permissions: forbidden; 404 and Unknown Channel: gone; 400: refused; else retry. */
-	classify(error: unknown): PostFailure {
+	classify(error: unknown): PostProblem {
 		if (!(error instanceof DiscordAPIError)) {
 			return { kind: 'retry', reason: error instanceof Error ? truncate(error.message, 1_024) : String(error) };
 		}

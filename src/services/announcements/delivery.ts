@@ -17,15 +17,17 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.js';
 import type { Database } from '../../storage/schema.js';
 import { truncate } from '../text.js';
+import { lookBeforeSend, postMarker } from './lookBeforeSend.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import { afterFailure, type PostFailure } from './refusals.js';
 import { AnnouncementSchema, type Announcement } from './snapshot.js';
 import { subscriptionOf, type Subscription } from './subscriptions.js';
 
 /** Discord channel type numbers the policy distinguishes (Discord docs, "Channel Object": channel types). */
 export const CHANNEL_TYPE = { announcement: 5, forum: 15, unknown: -1 } as const;
 
-/** How a failed Discord request is to be handled (the poster classifies Discord's errors). */
-export type PostFailure =
+/** Which failures pause a subscription (the poster classifies Discord's errors). */
+export type PostProblem =
 	/** No access or permission (403): pause the subscription with `reason`. */
 	| { kind: 'forbidden'; reason: string }
 	/** The channel or thread does not exist (404, Unknown Channel). */
@@ -54,12 +56,19 @@ export interface Poster<P> {
 	startForumPost(forumId: string, post: { name: string; message: P; roleId?: string }): Promise<{ threadId: string }>;
 	/** Publishes a message of an announcement channel to the channels following it. */
 	crosspost(channelId: string, messageId: string): Promise<void>;
-	classify(error: unknown): PostFailure;
+	classify(error: unknown): PostProblem;
+	/** A failed request as the refusal policy (`refusals.ts`) reads it: status, code, message. */
+	failureOf(error: unknown): PostFailure;
 	/**
-	 * Optional, for exactly-once past the nonce window (issue 6): the id of a message or forum post the bot already
-	 * made in `channelId` (recent messages, or a forum's active threads) carrying `marker`, at or after `since`.
+	 * Exactly once past the nonce window (issue 6): the id of a message (in a channel or thread) or forum post
+	 * (thread) the bot made at or after `since` carrying the marker of `nonce` ({@link postMarker}); undefined when
+	 * none was found. Rejects like a send.
 	 */
-	findPosted?(channelId: string, marker: string, since: number): Promise<string | undefined>;
+	findPost(
+		target: { kind: 'message'; channelId: string } | { kind: 'forum_post'; guildId: string; forumId: string },
+		nonce: string,
+		since: number,
+	): Promise<string | undefined>;
 }
 
 /** One message to post and the release keys it covers. */
@@ -72,7 +81,13 @@ export interface RenderedAnnouncement<P> {
 export type AnnouncementRenderer<P> = (
 	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
 	announcements: readonly Announcement[],
-	options: { digestThreshold: number },
+	options: {
+		digestThreshold: number;
+		/** The reduced form, for a payload Discord refused. */
+		reduced?: boolean;
+		/** The marker of each message (in its last embed's footer), to find it again in the channel. */
+		marker?: (message: { keys: readonly string[]; index: number }) => string;
+	},
 ) => RenderedAnnouncement<P>[];
 
 /** Figures of one delivery pass. */
@@ -81,6 +96,8 @@ export interface DeliveryResult {
 	delivered: number;
 	retried: number;
 	paused: number;
+	/** Rows given up on (refused in the reduced form too, or too many attempts). */
+	failed: number;
 }
 
 /** Rows claimed per round of a pass. */
@@ -129,7 +146,7 @@ export class Delivery<P> {
 		this.#running ??= this.#deliver(now.getTime())
 			.catch((error: unknown) => {
 				this.#log.error({ err: error }, 'delivery pass failed');
-				return { messages: 0, delivered: 0, retried: 0, paused: 0 };
+				return { messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0 };
 			})
 			.finally(() => {
 				this.#running = undefined;
@@ -138,7 +155,7 @@ export class Delivery<P> {
 	}
 
 	async #deliver(now: number): Promise<DeliveryResult> {
-		const result: DeliveryResult = { messages: 0, delivered: 0, retried: 0, paused: 0 };
+		const result: DeliveryResult = { messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0 };
 		const limit = pLimit(this.#concurrency);
 		for (;;) {
 			const claimed = await this.#outbox.claimDue(now, CLAIM);
@@ -153,7 +170,7 @@ export class Delivery<P> {
 						const subscription = subscriptions.get(entries[0]?.subscriptionId ?? '');
 						if (!subscription) return;
 						try {
-							await this.#deliverSubscription(subscription, entries, announcements, result);
+							await this.#deliverSubscription(subscription, entries, announcements, result, now);
 						} catch (error) {
 							this.#log.error({ err: error, subscription: subscription.id }, 'delivery failed unexpectedly');
 						}
@@ -162,7 +179,8 @@ export class Delivery<P> {
 			);
 			if (claimed.length < CLAIM) break;
 		}
-		if (result.messages > 0 || result.retried > 0 || result.paused > 0) this.#log.info(result, 'delivery pass');
+		if (result.messages > 0 || result.retried > 0 || result.paused > 0 || result.failed > 0)
+			this.#log.info(result, 'delivery pass');
 		this.#onPass?.(result);
 		return result;
 	}
@@ -194,6 +212,7 @@ export class Delivery<P> {
 		entries: OutboxEntry[],
 		announcements: ReadonlyMap<string, Announcement>,
 		result: DeliveryResult,
+		now: number,
 	): Promise<void> {
 		let channelType = subscription.channelType;
 		if (channelType === CHANNEL_TYPE.unknown) {
@@ -228,33 +247,144 @@ export class Delivery<P> {
 		const digestThreshold = isForum ? Number.POSITIVE_INFINITY : this.#digestThreshold;
 		for (const group of groups) {
 			const byKey = new Map(group.map((entry) => [entry.releaseKey, entry]));
-			const group_ = group.flatMap((entry) => announcements.get(entry.releaseKey) ?? []);
-			for (const { payload, keys } of this.#render(subscription, group_, { digestThreshold })) {
+			const shown = group.flatMap((entry) => announcements.get(entry.releaseKey) ?? []);
+			const nonceOf = (keys: readonly string[]) => batchNonce(keys.flatMap((key) => byKey.get(key) ?? []));
+			const marker = ({ keys }: { keys: readonly string[] }) => postMarker(nonceOf(keys));
+			for (const { payload, keys } of this.#render(subscription, shown, { digestThreshold, marker })) {
 				const covered = keys.flatMap((key) => byKey.get(key) ?? []);
 				if (covered.length === 0) continue;
-				try {
-					const now = Date.now();
-					const nonce = Outbox.nonce(covered);
-					await this.#outbox.assignBatch(covered, nonce, now);
-					const first = announcements.get(covered[0]?.releaseKey ?? '');
-					const messageId = isForum
-						? await this.#postInForum(subscription, first, payload, nonce)
-						: (await this.#poster.send(subscription.channelId, payload, { nonce, roleId: subscription.roleId }))
-								.messageId;
-					await this.#outbox.markSent(covered, messageId, Date.now());
-					result.messages++;
-					result.delivered += covered.length;
-					if (channelType === CHANNEL_TYPE.announcement) {
-						await this.#poster.crosspost(subscription.channelId, messageId).catch((error: unknown) => {
-							this.#log.warn({ err: error, channel: subscription.channelId }, 'crossposting failed');
-						});
-					}
-				} catch (error) {
-					// Paused: every claimed row of the subscription waits for it to resume.
-					if (await this.#failed(subscription, covered, error, result, entries)) return;
+				const outcome = await this.#sendBatch(
+					subscription,
+					channelType,
+					covered,
+					announcements,
+					payload,
+					marker,
+					result,
+					now,
+				);
+				// Paused: every claimed row of the subscription waits for it to resume.
+				if (outcome === 'paused') {
+					await this.#outbox.unclaim(entries, Date.now());
+					return;
 				}
 			}
 		}
+	}
+
+	/**
+	 * Sends one message (one batch nonce): looks for an earlier post first when the nonce cannot be trusted to
+	 * dedupe (`lookBeforeSend`), stores the batch before the first request, sends, and on failure pauses (403/404),
+	 * sends the reduced form once (400), retries with backoff or gives up (`afterFailure`).
+	 */
+	async #sendBatch(
+		subscription: Subscription,
+		channelType: number,
+		covered: OutboxEntry[],
+		announcements: ReadonlyMap<string, Announcement>,
+		payload: P,
+		marker: (message: { keys: readonly string[] }) => string,
+		result: DeliveryResult,
+		passStartedAt: number,
+	): Promise<'sent' | 'paused' | 'failed'> {
+		const isForum = channelType === CHANNEL_TYPE.forum;
+		const first = announcements.get(covered[0]?.releaseKey ?? '');
+		const mod = first?.mod ?? '';
+		const nonce = batchNonce(covered);
+		try {
+			const thread = isForum ? await this.#forumThread(subscription.id, mod) : undefined;
+			const look = lookBeforeSend(
+				{ kind: isForum && !thread ? 'forum_post' : 'message', batchStartedAt: covered[0]?.batchStartedAt ?? null },
+				Math.max(passStartedAt, Date.now()),
+			);
+			if (look) {
+				const found = await this.#poster.findPost(
+					isForum && !thread
+						? { kind: 'forum_post', guildId: subscription.guildId, forumId: subscription.channelId }
+						: { kind: 'message', channelId: thread ?? subscription.channelId },
+					nonce,
+					look.since,
+				);
+				if (found !== undefined) {
+					if (isForum && !thread) await this.#recordThread(subscription.id, mod, found);
+					await this.#outbox.markSent(covered, found, Date.now());
+					this.#log.info(
+						{ subscription: subscription.id, message: found },
+						'an earlier post was found; not sent again',
+					);
+					result.delivered += covered.length;
+					return 'sent';
+				}
+			}
+			await this.#outbox.assignBatch(covered, nonce, Date.now());
+		} catch (error) {
+			return (await this.#failed(subscription, covered, error, result, covered)) ? 'paused' : 'failed';
+		}
+		for (const reduced of [false, true]) {
+			try {
+				let body = payload;
+				if (reduced) {
+					const shown = covered.flatMap((entry) => announcements.get(entry.releaseKey) ?? []);
+					const [only, ...more] = this.#render(subscription, shown, {
+						digestThreshold: Number.POSITIVE_INFINITY,
+						reduced: true,
+						marker,
+					});
+					if (!only || more.length > 0) throw new Error('The reduced form does not fit one message');
+					body = only.payload;
+				}
+				const messageId = isForum
+					? await this.#postInForum(subscription, first, body, nonce)
+					: (await this.#poster.send(subscription.channelId, body, { nonce, roleId: subscription.roleId })).messageId;
+				await this.#outbox.markSent(covered, messageId, Date.now());
+				result.messages++;
+				result.delivered += covered.length;
+				if (channelType === CHANNEL_TYPE.announcement) {
+					await this.#poster.crosspost(subscription.channelId, messageId).catch((error: unknown) => {
+						this.#log.warn({ err: error, channel: subscription.channelId }, 'crossposting failed');
+					});
+				}
+				return 'sent';
+			} catch (error) {
+				const problem = this.#poster.classify(error).kind;
+				if (problem === 'forbidden' || problem === 'gone') {
+					await this.#failed(subscription, covered, error, result, covered);
+					return 'paused';
+				}
+				const attempts = Math.max(...covered.map((entry) => entry.attempts));
+				const next = afterFailure(this.#poster.failureOf(error), { attempts, reduced });
+				if (next.action === 'send_reduced') continue;
+				if (next.action === 'fail') {
+					await this.#outbox.markFailed(covered, next.reason, Date.now());
+					result.failed += covered.length;
+					this.#log.warn({ subscription: subscription.id, reason: next.reason }, 'a post was given up on');
+				} else {
+					await this.#outbox.markRetry(covered, next.reason, Date.now());
+					result.retried += covered.length;
+					this.#log.warn({ err: error, entries: covered.length }, 'delivery will be retried');
+				}
+				return 'failed';
+			}
+		}
+		return 'failed';
+	}
+
+	async #forumThread(subscriptionId: string, mod: string): Promise<string | undefined> {
+		const row = await this.#db
+			.selectFrom('forum_threads')
+			.select('thread_id')
+			.where('subscription_id', '=', subscriptionId)
+			.where('mod_name', '=', mod)
+			.executeTakeFirst();
+		return row?.thread_id;
+	}
+
+	async #recordThread(subscriptionId: string, mod: string, threadId: string): Promise<void> {
+		await this.#db
+			.insertInto('forum_threads')
+			.values({ subscription_id: subscriptionId, mod_name: mod, thread_id: threadId })
+			.onConflict((oc) => oc.columns(['subscription_id', 'mod_name']).doUpdateSet({ thread_id: threadId }))
+			.execute();
 	}
 
 	/**
@@ -269,16 +399,11 @@ export class Delivery<P> {
 		nonce: string,
 	): Promise<string> {
 		const mod = announcement?.mod ?? '';
-		const thread = await this.#db
-			.selectFrom('forum_threads')
-			.select('thread_id')
-			.where('subscription_id', '=', subscription.id)
-			.where('mod_name', '=', mod)
-			.executeTakeFirst();
+		const thread = await this.#forumThread(subscription.id, mod);
 		if (thread) {
 			try {
 				// Posting into an archived (not locked) post reopens it.
-				return (await this.#poster.send(thread.thread_id, payload, { nonce, roleId: subscription.roleId })).messageId;
+				return (await this.#poster.send(thread, payload, { nonce, roleId: subscription.roleId })).messageId;
 			} catch (error) {
 				if (this.#poster.classify(error).kind !== 'gone') throw error;
 			}
@@ -288,11 +413,7 @@ export class Delivery<P> {
 			message: payload,
 			roleId: subscription.roleId,
 		});
-		await this.#db
-			.insertInto('forum_threads')
-			.values({ subscription_id: subscription.id, mod_name: mod, thread_id: threadId })
-			.onConflict((oc) => oc.columns(['subscription_id', 'mod_name']).doUpdateSet({ thread_id: threadId }))
-			.execute();
+		await this.#recordThread(subscription.id, mod, threadId);
 		return threadId;
 	}
 
@@ -333,6 +454,13 @@ export class Delivery<P> {
 		this.#log.warn({ err: error, entries: entries.length }, 'delivery will be retried');
 		return false;
 	}
+}
+
+/** The batch nonce of rows sent together: the one they carry already, else derived from the rows. */
+function batchNonce(entries: readonly OutboxEntry[]): string {
+	const [first] = entries;
+	const shared = first?.batchNonce;
+	return shared && entries.every((entry) => entry.batchNonce === shared) ? shared : Outbox.nonce(entries);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {

@@ -222,6 +222,18 @@ export class Outbox {
 		}
 	}
 
+	/** Gives up on entries (refused for good, or too many attempts): `failed` with the reason shown to admins. */
+	async markFailed(entries: readonly OutboxEntry[], reason: string, now: number): Promise<void> {
+		for (const entry of entries) {
+			await this.#db
+				.updateTable('outbox')
+				.set({ state: 'failed', due_at: now, last_error: truncate(reason, ERROR_MAX) })
+				.where('subscription_id', '=', entry.subscriptionId)
+				.where('release_key', '=', entry.releaseKey)
+				.execute();
+		}
+	}
+
 	/** Deletes sent rows older than `keepSentMs`, then the snapshots no row refers to. */
 	async prune(now: number): Promise<void> {
 		await this.#db.transaction().execute(async (trx) => {

@@ -16,6 +16,7 @@ import type { ModSummary } from '../portal/schemas.js';
 import type { Delivery, DeliveryResult } from './delivery.js';
 import { FeedStatus } from './feedStatus.js';
 import { Outbox } from './outbox.js';
+import { failedPostsBySubscription } from './refusals.js';
 import { eventsOf, type Detection, type ModFailure, type ReleaseTracker } from './releaseTracker.js';
 import { announcementFromEvent, type Announcement } from './snapshot.js';
 import { matchKeys, type SubscriptionRepository } from './subscriptions.js';
@@ -235,6 +236,21 @@ export class ReleaseFeed {
 				retryAt: row.retry_at,
 			})),
 		};
+	}
+
+	/**
+	 * The posts given up on, per subscription of `guildId`: subscription id -> `N posts could not be sent: reason`.
+	 * @throws the driver's error.
+	 */
+	async failedPosts(guildId: string): Promise<Map<string, string>> {
+		const rows = await this.#db
+			.selectFrom('outbox')
+			.innerJoin('subscriptions', 'subscriptions.id', 'outbox.subscription_id')
+			.select(['outbox.subscription_id', 'outbox.state', 'outbox.last_error', 'outbox.due_at'])
+			.where('subscriptions.guild_id', '=', guildId)
+			.where('outbox.state', '=', 'failed')
+			.execute();
+		return failedPostsBySubscription(rows);
 	}
 
 	/** Mods backing off after failures -> when they are due again (epoch ms). */
