@@ -25,6 +25,17 @@ async function command(name: string, subcommand: string | undefined, options: Re
 
 const tick = () => bot.jobs.releasePoller.run();
 
+/** Discord refuses the next `times` messages into `channelId` as an invalid form body. */
+function refuseMessages(channelId: string, times: number): void {
+	h.discord.injectFault({
+		method: 'POST',
+		path: new RegExp(`^/channels/${channelId}/messages$`),
+		status: 400,
+		body: { code: 50035, message: 'Invalid Form Body' },
+		times,
+	});
+}
+
 beforeAll(async () => {
 	h = await createHarness({ env: { POLL_CRON: NEVER, CATALOG_CRON: NEVER } });
 	bot = await h.start();
@@ -61,13 +72,7 @@ describe('exactly once and refused posts', () => {
 
 	it('does send a refused post once in the reduced form', async () => {
 		const { text } = h.discord.channels;
-		h.discord.injectFault({
-			method: 'POST',
-			path: new RegExp(`^/channels/${text}/messages$`),
-			status: 400,
-			body: { code: 50035, message: 'Invalid Form Body' },
-			times: 1,
-		});
+		refuseMessages(text, 1);
 		h.portal.addRelease('FARL', { version: '3.0.1', factorio_version: '0.16' }, { changelog: 'Changes:\n  - A lot.' });
 		await tick();
 		const posted = h.discord.createdMessages(text).filter((m) => JSON.stringify(m.embeds).includes('3.0.1'));
@@ -77,13 +82,7 @@ describe('exactly once and refused posts', () => {
 
 	it('does give up on a post refused in the reduced form too and shows why in /subscriptions', async () => {
 		const { text } = h.discord.channels;
-		h.discord.injectFault({
-			method: 'POST',
-			path: new RegExp(`^/channels/${text}/messages$`),
-			status: 400,
-			body: { code: 50035, message: 'Invalid Form Body' },
-			times: 2,
-		});
+		refuseMessages(text, 2);
 		h.portal.addRelease('FARL', { version: '3.0.2', factorio_version: '0.16' });
 		await tick();
 		expect(titles(text)).not.toContain('Fully Automated Rail Layer 3.0.2');

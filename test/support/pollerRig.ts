@@ -63,7 +63,7 @@ export async function pollerRig(
 		delivery: {
 			deliverDue: () => {
 				deliveries++;
-				return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0 });
+				return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0, found: 0, reduced: 0 });
 			},
 		},
 		catalog,

@@ -98,6 +98,10 @@ export interface DeliveryResult {
 	paused: number;
 	/** Rows given up on (refused in the reduced form too, or too many attempts). */
 	failed: number;
+	/** Rows found already posted (a look before resending), not sent again. */
+	found: number;
+	/** Rows sent in the reduced form after Discord refused the normal one. */
+	reduced: number;
 }
 
 /** Rows claimed per round of a pass. */
@@ -146,7 +150,7 @@ export class Delivery<P> {
 		this.#running ??= this.#deliver(now.getTime())
 			.catch((error: unknown) => {
 				this.#log.error({ err: error }, 'delivery pass failed');
-				return { messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0 };
+				return { messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0, found: 0, reduced: 0 };
 			})
 			.finally(() => {
 				this.#running = undefined;
@@ -155,7 +159,15 @@ export class Delivery<P> {
 	}
 
 	async #deliver(now: number): Promise<DeliveryResult> {
-		const result: DeliveryResult = { messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0 };
+		const result: DeliveryResult = {
+			messages: 0,
+			delivered: 0,
+			retried: 0,
+			paused: 0,
+			failed: 0,
+			found: 0,
+			reduced: 0,
+		};
 		const limit = pLimit(this.#concurrency);
 		for (;;) {
 			const claimed = await this.#outbox.claimDue(now, CLAIM);
@@ -312,7 +324,7 @@ export class Delivery<P> {
 						{ subscription: subscription.id, message: found },
 						'an earlier post was found; not sent again',
 					);
-					result.delivered += covered.length;
+					result.found += covered.length;
 					return 'sent';
 				}
 			}
@@ -339,6 +351,7 @@ export class Delivery<P> {
 				await this.#outbox.markSent(covered, messageId, Date.now());
 				result.messages++;
 				result.delivered += covered.length;
+				if (reduced) result.reduced += covered.length;
 				if (channelType === CHANNEL_TYPE.announcement) {
 					await this.#poster.crosspost(subscription.channelId, messageId).catch((error: unknown) => {
 						this.#log.warn({ err: error, channel: subscription.channelId }, 'crossposting failed');

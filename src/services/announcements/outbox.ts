@@ -31,7 +31,7 @@ export interface OutboxEntry {
 export interface OutboxOptions {
 	db: Kysely<Database>;
 	engine: Engine;
-	/** How long sent rows are kept; default 7 days. */
+	/** How long sent and failed rows are kept; default 7 days. */
 	keepSentMs?: number;
 	/** First retry delay, doubled per failed attempt; default 30,000. */
 	retryBaseMs?: number;
@@ -234,13 +234,17 @@ export class Outbox {
 		}
 	}
 
-	/** Deletes sent rows older than `keepSentMs`, then the snapshots no row refers to. */
+	/** Deletes sent and failed rows older than `keepSentMs`, then the snapshots no row refers to. */
 	async prune(now: number): Promise<void> {
 		await this.#db.transaction().execute(async (trx) => {
 			await trx
 				.deleteFrom('outbox')
-				.where('state', '=', 'sent')
-				.where('sent_at', '<', now - this.#keepSentMs)
+				.where((eb) =>
+					eb.or([
+						eb.and([eb('state', '=', 'sent'), eb('sent_at', '<', now - this.#keepSentMs)]),
+						eb.and([eb('state', '=', 'failed'), eb('due_at', '<', now - this.#keepSentMs)]),
+					]),
+				)
 				.execute();
 			await trx
 				.deleteFrom('announcements')
