@@ -190,7 +190,10 @@ export async function startBot(
 			releasePoller.requestReconcile();
 		},
 	});
-	const initialRefresh = catalogRefresh.run();
+	// A stored catalog younger than one refresh period is as fresh as a running bot's: no second whole-portal fetch
+	// (Wube's guidelines: cache what can be cached) and no second index built beside the first at start.
+	const catalogAgeMs = catalog.fetchedAt === undefined ? Infinity : Date.now() - catalog.fetchedAt.getTime();
+	const initialRefresh = catalogAgeMs < (catalogRefresh.periodMs() ?? 0) ? Promise.resolve() : catalogRefresh.run();
 
 	let stopped = false;
 	return {
