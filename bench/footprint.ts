@@ -1,7 +1,7 @@
 /**
  * Footprint benchmark (issue 10 §1): the running bot, not a bare catalog. Starts the fake portal serving a synthetic
  * catalogue of 20,000 mods and the fake Discord, then runs the bot exactly as `npm start` does (`node
- * --max-semi-space-size=4 dist/index.js`, built first when `dist/` is missing) in a child process logged in to the
+ * --max-semi-space-size=4 dist/index.js`, built first as `npm start` does) in a child process logged in to the
  * fake Discord, and prints:
  *
  * - RSS of that process when it is ready (catalog loaded, gateway connected: `/readyz` answers 200) and after 5 s idle
@@ -14,7 +14,7 @@
  * `FOOTPRINT_SNAPSHOT=path` keeps the heap snapshot there. Prints figures only; no pass/fail. Run: `npx tsx bench/footprint.ts [mods] [--heap]`, or {@link runFootprintBench}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,7 +146,8 @@ function heapGroups(file: string, top: number): { name: string; mb: number; coun
 
 /** Runs the benchmark and prints its figures (see the module comment). */
 export async function runFootprintBench(size = 20_000, options: { heap?: boolean } = {}): Promise<void> {
-	if (!existsSync(join(root, 'dist/index.js'))) {
+	{
+		// What npm start runs: the build of the current sources (npm start's prestart).
 		await new Promise<void>((resolve, reject) => {
 			spawn('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }).on('close', (code) => {
 				if (code === 0) resolve();
