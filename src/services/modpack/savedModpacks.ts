@@ -386,6 +386,18 @@ export class ModpackStore {
 	}
 
 	/**
+	 * The `/subscribe modpack` subscriptions a release of `modName` goes to: those whose set's closure holds the mod,
+	 * each with its set's id, at most once per subscription. The same join the feed's outbox `INSERT … SELECT` uses
+	 * (see {@link modpackSubscriptionsOf}).
+	 *
+	 * @throws the driver's error.
+	 */
+	async subscriptionsFor(modName: string): Promise<{ subscriptionId: string; modpackId: string }[]> {
+		const rows = await modpackSubscriptionsOf(this.#db, modName).orderBy('subscriptions.id').execute();
+		return rows.map((row) => ({ subscriptionId: row.subscription_id, modpackId: row.modpack_id }));
+	}
+
+	/**
 	 * Removes the guild's set by name (ignoring case) with its closure, and the subscriptions following it (their
 	 * waiting posts go with them: `outbox` cascades), in one transaction.
 	 *
@@ -408,4 +420,22 @@ export class ModpackStore {
 			return { modpack: summary, subscriptions: Number(subscriptions.numDeletedRows) };
 		});
 	}
+}
+
+/**
+ * The query that matches a release of `modName` to `/subscribe modpack` subscriptions: `subscriptions` with
+ * `target_kind = 'modpack'` joined to `modpack_mods` on `modpack_id` where `mod_name = modName` (exact internal
+ * name; the primary key `(modpack_id, mod_name)` makes it one row per subscription). Selects `subscription_id` and
+ * `modpack_id`; the feed adds its own columns for its outbox `INSERT … SELECT`. Served by the `modpack_mods_mod`
+ * index `(mod_name, modpack_id)` and `subscriptions_modpack` `(target_kind, modpack_id)`.
+ *
+ * @param db the database or a transaction.
+ */
+export function modpackSubscriptionsOf(db: Kysely<Database>, modName: string) {
+	return db
+		.selectFrom('subscriptions')
+		.innerJoin('modpack_mods', 'modpack_mods.modpack_id', 'subscriptions.modpack_id')
+		.select(['subscriptions.id as subscription_id', 'modpack_mods.modpack_id as modpack_id'])
+		.where('subscriptions.target_kind', '=', 'modpack')
+		.where('modpack_mods.mod_name', '=', modName);
 }
