@@ -1,7 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/services/errors.js';
 import { resolveMods, type Resolution } from '../../src/services/modpack/resolver.js';
-import { checkModpackName, ModpackStore, modpackSubscriptionsOf } from '../../src/services/modpack/savedModpacks.js';
+import {
+	checkModpackName,
+	ModpackStore,
+	modpackSubscriptionsOf,
+	removeGuildModpacks,
+} from '../../src/services/modpack/savedModpacks.js';
 import type { OpenDatabase } from '../../src/storage/database.js';
 import { graphClosure, graphSource } from '../services/modpack/support.js';
 import { ENGINES, openTestDatabase } from '../support/database.js';
@@ -189,6 +194,21 @@ describe.each(ENGINES)('saved mod sets in the %s store', (engine) => {
 		expect(await database.db.selectFrom('subscriptions').select('id').execute()).toEqual([{ id: 'sub00002' }]);
 		expect(await database.db.selectFrom('outbox').selectAll().execute()).toEqual([]);
 		expect(await store.remove(GUILD, 'Main')).toBeUndefined();
+	});
+
+	it('does remove every set of a guild the bot left, and only that guild’s', async () => {
+		database = await openTestDatabase(engine);
+		const store = new ModpackStore(database.db, { maxPerGuild: 10 });
+		const gone = await store.save({ guildId: GUILD, name: 'a', userId: ADMIN, resolution: krastorio });
+		await store.save({ guildId: GUILD, name: 'b', userId: ADMIN, resolution: angelBob });
+		const kept = await store.save({ guildId: OTHER_GUILD, name: 'a', userId: ADMIN, resolution: krastorio });
+		await subscribe(database, 'sub00001', gone.modpack.id);
+		await subscribe(database, 'sub00002', kept.modpack.id, OTHER_GUILD);
+		expect(await removeGuildModpacks(database.db, GUILD)).toBe(2);
+		expect(await store.list(GUILD)).toEqual([]);
+		expect((await store.list(OTHER_GUILD)).map((s) => s.id)).toEqual([kept.modpack.id]);
+		expect(await database.db.selectFrom('subscriptions').select('id').execute()).toEqual([{ id: 'sub00002' }]);
+		expect(await store.idsContaining('Krastorio2')).toEqual([kept.modpack.id]);
 	});
 });
 

@@ -423,6 +423,24 @@ export class ModpackStore {
 }
 
 /**
+ * Removes every set of a guild (the bot left it), with their closures and the subscriptions following them.
+ *
+ * @returns how many sets went.
+ * @throws the driver's error.
+ */
+export async function removeGuildModpacks(db: Kysely<Database>, guildId: string): Promise<number> {
+	return db.transaction().execute(async (trx) => {
+		await trx
+			.deleteFrom('subscriptions')
+			.where('target_kind', '=', 'modpack')
+			.where('modpack_id', 'in', trx.selectFrom('modpacks').select('id').where('guild_id', '=', guildId))
+			.execute();
+		const removed = await trx.deleteFrom('modpacks').where('guild_id', '=', guildId).executeTakeFirst();
+		return Number(removed.numDeletedRows);
+	});
+}
+
+/**
  * The query that matches a release of `modName` to `/subscribe modpack` subscriptions: `subscriptions` with
  * `target_kind = 'modpack'` joined to `modpack_mods` on `modpack_id` where `mod_name = modName` (exact internal
  * name; the primary key `(modpack_id, mod_name)` makes it one row per subscription). Selects `subscription_id` and

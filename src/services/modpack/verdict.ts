@@ -37,6 +37,23 @@ export interface ReleaseToJudge {
 	deprecated?: boolean;
 }
 
+/**
+ * The release to judge from what the feed holds at detection: the mod of `/api/mods/{name}/full` (its name and
+ * deprecation) and the release (version, info.json `factorio_version` and `dependencies`).
+ */
+export function releaseToJudge(
+	mod: { name: string; deprecated?: boolean },
+	release: { version: string; factorioVersion?: string | undefined; dependencies?: readonly string[] | undefined },
+): ReleaseToJudge {
+	return {
+		mod: mod.name,
+		version: release.version,
+		factorioVersion: release.factorioVersion,
+		dependencies: release.dependencies ?? [],
+		deprecated: mod.deprecated === true,
+	};
+}
+
 /** The saved set as the verdict needs it. */
 export type ModpackForVerdict = Pick<
 	SavedModpack,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ModFullSchema } from '../../../src/services/portal/schemas.js';
 import {
 	describeFinding,
 	judgeRelease,
+	releaseToJudge,
 	type ModpackForVerdict,
 	type ReleaseToJudge,
 } from '../../../src/services/modpack/verdict.js';
@@ -204,5 +206,37 @@ describe('judgeRelease', () => {
 			recorded('flib.json', { dependencies: ['', '>= 2.0', '? ', 'base >=', 'x'.repeat(500) + ' >= 1'] }),
 		);
 		expect(verdict?.findings.map((f) => f.kind)).toEqual(['adds_dependency']);
+	});
+
+	it('does judge a release read from a recorded /full answer as the feed holds it', () => {
+		const full = ModFullSchema.parse(fixtureJson('portal/mod-full-bobelectronics-2021-trimmed.json'));
+		const newest = full.releases.at(-1)!;
+		const release = releaseToJudge(full, newest);
+		expect(release).toEqual({
+			mod: 'bobelectronics',
+			version: '1.1.3',
+			factorioVersion: '1.1',
+			dependencies: ['base >= 1.1.0', 'boblibrary >= 1.1.0', '? bobplates >= 1.1.0'],
+			deprecated: false,
+		});
+		const set: ModpackForVerdict = {
+			name: 'old server',
+			factorioVersion: '1.1.30',
+			spaceAge: false,
+			mods: [
+				{
+					name: 'bobelectronics',
+					listed: true,
+					version: '1.1.2',
+					dependencies: ['base >= 1.1.0', 'boblibrary >= 1.1.0'],
+				},
+				{ name: 'boblibrary', listed: false, version: '1.1.0', dependencies: [] },
+				{ name: 'bobplates', listed: true, version: '1.0.9', dependencies: [] },
+			],
+		};
+		expect(judgeRelease(set, release)?.findings).toMatchObject([
+			{ kind: 'dependency_too_old', setVersion: '1.0.9', dependency: { kind: 'optional', name: 'bobplates' } },
+		]);
+		expect(judgeRelease({ ...set, factorioVersion: '2.0' }, release)?.status).toBe('blocker');
 	});
 });
