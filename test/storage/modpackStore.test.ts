@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/services/errors.js';
 import { resolveMods, type Resolution } from '../../src/services/modpack/resolver.js';
@@ -168,6 +169,42 @@ describe.each(ENGINES)('saved mod sets in the %s store', (engine) => {
 			.select((eb) => eb.fn.countAll<number | string>().as('n'))
 			.executeTakeFirstOrThrow();
 		expect(Number(count.n)).toBe(2);
+	});
+
+	it('does queue a release for exactly the modpack subscriptions holding the mod with one INSERT … SELECT', async () => {
+		database = await openTestDatabase(engine);
+		const store = new ModpackStore(database.db, { maxPerGuild: 10 });
+		const k = await store.save({ guildId: GUILD, name: 'k', userId: ADMIN, resolution: krastorio });
+		const a = await store.save({ guildId: GUILD, name: 'a', userId: ADMIN, resolution: angelBob });
+		await subscribe(database, 'sub00001', k.modpack.id);
+		await subscribe(database, 'sub00002', a.modpack.id);
+		const releaseKey = 'flib@0.99.0';
+		await database.db
+			.insertInto('announcements')
+			.values({ release_key: releaseKey, mod_name: 'flib', version: '0.99.0', snapshot: '{}', detected_at: 5 })
+			.execute();
+		// The statement the feed needs (see the report / modpackSubscriptionsOf): run twice, it queues once.
+		const queue = (now: number) =>
+			database!.db
+				.insertInto('outbox')
+				.columns(['subscription_id', 'release_key', 'state', 'due_at', 'created_at'])
+				.expression(
+					modpackSubscriptionsOf(database!.db, 'flib')
+						.clearSelect()
+						.select([
+							'subscriptions.id',
+							sql<string>`${releaseKey}`.as('release_key'),
+							sql<string>`'pending'`.as('state'),
+							sql<number>`cast(${now} as bigint)`.as('due_at'),
+							sql<number>`cast(${now} as bigint)`.as('created_at'),
+						]),
+				)
+				.onConflict((oc) => oc.columns(['subscription_id', 'release_key']).doNothing())
+				.execute();
+		await queue(10);
+		await queue(20);
+		const queued = await database.db.selectFrom('outbox').select(['subscription_id', 'due_at', 'state']).execute();
+		expect(queued).toEqual([{ subscription_id: 'sub00001', due_at: 10, state: 'pending' }]);
 	});
 
 	it('does remove a set with its closure, its subscriptions and their waiting posts', async () => {
