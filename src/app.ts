@@ -26,6 +26,7 @@ import { Outbox } from './services/announcements/outbox.js';
 import { PortalClient } from './services/portal/client.js';
 import { ReleaseTracker } from './services/announcements/releaseTracker.js';
 import { SubscriptionStore } from './services/announcements/subscriptions.js';
+import { ModpackStore } from './services/modpack/savedModpacks.js';
 import { createFullModCache } from './services/portal/fullModCache.js';
 import { CatalogStore } from './storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from './storage/database.js';
@@ -103,7 +104,8 @@ export async function startBot(
 		onPass: metrics?.deliveries,
 	});
 	const feedStatus = new FeedStatus();
-	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery, feedStatus };
+	const modpacks = new ModpackStore(database.db, { maxPerGuild: config.maxModpacksPerGuild });
+	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery, feedStatus, modpacks };
 	const handleInteraction = createInteractionHandler(commands, context, { onHandled: metrics?.interaction });
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
 	client.on(Events.ChannelDelete, (channel) => void forget(context, 'channel', channel.id));

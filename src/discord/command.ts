@@ -11,6 +11,7 @@ import type { FeedStatus } from '../services/announcements/feedStatus.js';
 import type { Outbox } from '../services/announcements/outbox.js';
 import type { PortalClient } from '../services/portal/client.js';
 import type { SubscriptionStore } from '../services/announcements/subscriptions.js';
+import type { ModpackStore } from '../services/modpack/savedModpacks.js';
 import type { Delivery } from './delivery.js';
 
 /** What every handler receives: the services it may call. Passed in, never imported as singletons. */
@@ -23,6 +24,8 @@ export interface BotContext {
 	outbox: Outbox;
 	delivery: Delivery;
 	feedStatus: FeedStatus;
+	/** The guilds' saved mod sets (`/modpack save`). */
+	modpacks: ModpackStore;
 }
 
 /**
