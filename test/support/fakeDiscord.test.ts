@@ -12,7 +12,12 @@ import {
 	GatewayIntentBits,
 	MessageFlags,
 	PermissionFlagsBits,
+	REST,
 	Routes,
+	type APIMessage,
+	type APIThreadChannel,
+	type RESTGetAPIChannelThreadsArchivedPublicResult,
+	type RESTGetAPIGuildThreadsResult,
 	type ChatInputCommandInteraction,
 	type Interaction,
 } from 'discord.js';
@@ -419,5 +424,129 @@ describe('FakeDiscord with the real discord.js Client', () => {
 		} finally {
 			Date.now = realNow;
 		}
+	});
+});
+
+describe('FakeDiscord for feed delivery: nonce window, history, active threads, crashes mid-request', () => {
+	const messagesRoute = /^\/channels\/\d+\/messages$/;
+	const threadsRoute = /^\/channels\/\d+\/threads$/;
+	const rest = (timeout = 15_000) => new REST({ api: fake.apiUrl, retries: 0, timeout }).setToken(fake.token);
+	const post = (channelId: string, body: object) =>
+		rest().post(Routes.channelMessages(channelId), { body }) as Promise<APIMessage>;
+
+	it('forgets an enforced nonce once its window has passed on the fake’s clock', async () => {
+		const short = await FakeDiscord.start({ nonceWindowMs: 1_000 });
+		extraFakes.push(short);
+		const send = () =>
+			new REST({ api: short.apiUrl, retries: 0 })
+				.setToken(short.token)
+				.post(Routes.channelMessages(short.channels.text), {
+					body: { content: 'flib 0.16.3', nonce: 'n1', enforce_nonce: true },
+				}) as Promise<APIMessage>;
+		const first = await send();
+		short.passTime(500);
+		expect((await send()).id).toBe(first.id);
+		short.passTime(500);
+		expect((await send()).id).not.toBe(first.id);
+		expect(short.createdMessages(short.channels.text)).toHaveLength(2);
+	});
+
+	it('lists history newest first by limit and before, without the nonce, when GET messages is asked', async () => {
+		const sent: APIMessage[] = [];
+		for (let n = 0; n < 5; n++) sent.push(await post(fake.channels.text, { content: `m${n}`, nonce: `n${n}` }));
+		expect(sent[0]?.nonce).toBe('n0');
+		const page = (query: Record<string, string>) =>
+			rest().get(Routes.channelMessages(fake.channels.text), { query: new URLSearchParams(query) }) as Promise<
+				APIMessage[]
+			>;
+		expect((await page({ limit: '2' })).map((m) => m.content)).toEqual(['m4', 'm3']);
+		expect((await page({ limit: '2', before: sent[3]!.id })).map((m) => m.content)).toEqual(['m2', 'm1']);
+		expect((await page({ after: sent[2]!.id })).map((m) => m.content)).toEqual(['m4', 'm3']);
+		expect((await page({})).every((m) => !('nonce' in m))).toBe(true);
+		const one = (await rest().get(Routes.channelMessage(fake.channels.text, sent[0]!.id))) as APIMessage;
+		expect(one.nonce).toBeUndefined();
+		const error: unknown = await page({ limit: '101' }).catch((e: unknown) => e);
+		expect(error).toMatchObject({ status: 400, code: 50035 });
+	});
+
+	it('answers an empty history when the bot lacks Read Message History', async () => {
+		await post(fake.channels.text, { content: 'm0' });
+		const payload = fake.channelPayload(fake.channels.text);
+		payload.permission_overwrites = [
+			{ id: fake.botUserId, type: 1, allow: '0', deny: PermissionFlagsBits.ReadMessageHistory.toString() },
+		];
+		fake.dispatch('CHANNEL_UPDATE', payload);
+		expect(await rest().get(Routes.channelMessages(fake.channels.text))).toEqual([]);
+	});
+
+	it('lists the bot’s forum post among the active threads and serves its starter message', async () => {
+		const thread = (await rest().post(Routes.threads(fake.channels.forum), {
+			body: {
+				name: 'flib 0.16.3',
+				message: { content: 'released', embeds: [{ title: 't', footer: { text: 'ref x' } }] },
+			},
+		})) as APIThreadChannel;
+		const active = (await rest().get(Routes.guildActiveThreads(fake.guildId))) as RESTGetAPIGuildThreadsResult;
+		const listed = active.threads.find((t) => t.id === thread.id);
+		expect(listed).toMatchObject({ parent_id: fake.channels.forum, owner_id: fake.botUserId });
+		expect(active.threads.map((t) => t.id)).toContain(fake.channels.thread);
+		expect(active.members).toEqual([expect.objectContaining({ id: thread.id, user_id: fake.botUserId })]);
+		const starter = (await rest().get(Routes.channelMessage(thread.id, thread.id))) as APIMessage;
+		expect(starter.embeds[0]?.footer?.text).toBe('ref x');
+		const posts = fake.forumPosts(fake.channels.forum);
+		expect(posts.map((p) => [p.thread.id, p.message?.id])).toEqual([[thread.id, thread.id]]);
+	});
+
+	it('lists a forum post archived by THREAD_UPDATE among the archived public threads, not the active ones', async () => {
+		const start = (name: string) =>
+			rest().post(Routes.threads(fake.channels.forum), {
+				body: { name, message: { content: name } },
+			}) as Promise<APIThreadChannel>;
+		const [older, newer] = [await start('older'), await start('newer')];
+		const archive = (thread: APIThreadChannel, at: string) => {
+			const payload = fake.channelPayload(thread.id) as { thread_metadata: Record<string, unknown> };
+			payload.thread_metadata.archived = true;
+			payload.thread_metadata.archive_timestamp = at;
+			fake.dispatch('THREAD_UPDATE', payload);
+		};
+		archive(older, '2026-01-01T00:00:00.000Z');
+		archive(newer, '2026-01-02T00:00:00.000Z');
+		const archived = (query: Record<string, string>) =>
+			rest().get(Routes.channelThreads(fake.channels.forum, 'public'), {
+				query: new URLSearchParams(query),
+			}) as Promise<RESTGetAPIChannelThreadsArchivedPublicResult>;
+		const all = await archived({});
+		expect(all.threads.map((t) => t.id)).toEqual([newer.id, older.id]);
+		expect(all.has_more).toBe(false);
+		const page = await archived({ limit: '2', before: '2026-01-02T00:00:00.000Z' });
+		expect(page.threads.map((t) => t.id)).toEqual([older.id]);
+		const active = (await rest().get(Routes.guildActiveThreads(fake.guildId))) as RESTGetAPIGuildThreadsResult;
+		expect(active.threads.map((t) => t.id)).not.toContain(older.id);
+	});
+
+	it('creates the message but never answers when a drop or hang fault follows handling', async () => {
+		fake.injectFault({ method: 'POST', path: messagesRoute, connection: 'drop', afterHandling: true });
+		const dropped: unknown = await post(fake.channels.text, { content: 'dropped' }).catch((e: unknown) => e);
+		expect(dropped).toBeInstanceOf(Error);
+		expect(dropped).not.toBeInstanceOf(DiscordAPIError);
+		fake.injectFault({ method: 'POST', path: messagesRoute, connection: 'hang', afterHandling: true });
+		const hung: unknown = await rest(200)
+			.post(Routes.channelMessages(fake.channels.text), { body: { content: 'hung' } })
+			.catch((e: unknown) => e);
+		expect(hung).toMatchObject({ name: 'AbortError' });
+		expect(fake.createdMessages(fake.channels.text).map((m) => m.content)).toEqual(['dropped', 'hung']);
+		expect(fake.messages(fake.channels.text).map((r) => r.status)).toEqual([0, 0]);
+	});
+
+	it('opens a second forum post when discord.js retries a timed-out thread start by itself', async () => {
+		// @discordjs/rest sends a request again after a timeout (and after ECONNRESET), `retries` times (default 3).
+		// Discord slow to answer a forum post start means a second post, as the start has no nonce: the poster must
+		// start forum posts with `retries: 0` and look for the post before trying again.
+		fake.injectFault({ method: 'POST', path: threadsRoute, connection: 'hang', afterHandling: true });
+		const defaults = new REST({ api: fake.apiUrl, timeout: 200 }).setToken(fake.token);
+		await defaults.post(Routes.threads(fake.channels.forum), {
+			body: { name: 'flib 0.16.3', message: { content: 'released' } },
+		});
+		expect(fake.forumPosts(fake.channels.forum)).toHaveLength(2);
 	});
 });

@@ -119,6 +119,13 @@ export interface FakeDiscordOptions {
 	 * that answers late fails its test. `false` turns the check off (a test that must not enforce it says so).
 	 */
 	interactionDeadlineMs?: number | false;
+	/**
+	 * How long a message nonce sent with `enforce_nonce` is remembered, in ms (Discord docs, "Create Message":
+	 * `enforce_nonce` checks the nonce "for uniqueness in the past few minutes"; the exact time is not documented).
+	 * Default 5 minutes. Tests of what happens after the window make it short, or move the fake's clock on with
+	 * {@link FakeDiscord.passTime}.
+	 */
+	nonceWindowMs?: number;
 }
 
 /** A fault to inject: the next `times` matching requests get this answer instead of the normal one. */
@@ -127,7 +134,8 @@ export interface FakeFault {
 	method?: string;
 	/** Tested against the decoded path without `/api/v10`. */
 	path: RegExp;
-	status: number;
+	/** The HTTP status to answer with; ignored (may be omitted) for a {@link FakeFault.connection} fault. */
+	status?: number;
 	/** JSON body. Default for 429: `{message, retry_after: 0.05, global: false}`; otherwise `{code: 0, message}`. */
 	body?: unknown;
 	/** Extra headers. For 429 a `Retry-After` is derived from `body.retry_after` when not given. */
@@ -139,6 +147,15 @@ export interface FakeFault {
 	 * as when the bot crashes or the connection drops after Discord acted. Default false.
 	 */
 	afterHandling?: boolean;
+	/**
+	 * Answer with nothing: `drop` destroys the connection (the client sees a reset socket), `hang` keeps it open
+	 * without an answer until the fake closes (the client times out). With `afterHandling` this is a crash
+	 * "mid-request": Discord acted (the message or forum post exists) and the bot never learns of it. Recorded with
+	 * `status` 0. Note that @discordjs/rest sends a request again after a timeout or ECONNRESET (`rest.retries`,
+	 * default 3), though not after `drop` (it sees "other side closed"): a client that should see a `hang` itself
+	 * needs `rest: { retries: 0 }`.
+	 */
+	connection?: 'drop' | 'hang';
 }
 
 /** Which fake user invokes an interaction. */
@@ -299,6 +316,8 @@ interface Reply {
 	status: number;
 	body?: unknown;
 	headers?: Record<string, string>;
+	/** No answer: see {@link FakeFault.connection}. */
+	connection?: 'drop' | 'hang';
 }
 
 interface Waiter {
@@ -432,6 +451,13 @@ function rejected(request: RecordedRequest): void {
 		);
 }
 
+/** A message as Discord returns it when it is read back: without the `nonce` of its create request. */
+function storedMessage(message: FakeMessage): FakeMessage {
+	const copy = structuredClone(message);
+	delete copy.nonce;
+	return copy;
+}
+
 function shardOf(guildId: string, shardCount: number): number {
 	return Number((BigInt(guildId) >> 22n) % BigInt(Math.max(1, shardCount)));
 }
@@ -492,6 +518,10 @@ export class FakeDiscord {
 	readonly #messages = new Map<string, FakeMessage>();
 	readonly #created = new Map<string, FakeMessage[]>();
 	readonly #nonces = new Map<string, { messageId: string; at: number }>();
+	/** Added to the request time where Discord remembers things for a while (the nonce window): {@link passTime}. */
+	#clockOffsetMs = 0;
+	/** Answers held back by a `hang` fault, ended when the fake closes. */
+	readonly #hanging = new Set<ServerResponse>();
 	readonly #interactions = new Map<string, InteractionState>();
 	readonly #globalCommands: RegisteredCommand[] = [];
 	readonly #guildCommands = new Map<string, RegisteredCommand[]>();
@@ -798,6 +828,7 @@ export class FakeDiscord {
 			this.#server.close(() => {
 				resolve();
 			});
+			for (const res of this.#hanging) res.destroy();
 			this.#server.closeAllConnections();
 		});
 	}
@@ -1489,6 +1520,15 @@ export class FakeDiscord {
 				waiter.resolve(recorded);
 			}
 		}
+		if (reply.connection === 'drop') {
+			res.socket?.destroy();
+			return;
+		}
+		if (reply.connection === 'hang') {
+			this.#hanging.add(res);
+			res.on('close', () => this.#hanging.delete(res));
+			return;
+		}
 		const headers: Record<string, string> = { ...reply.headers };
 		if (reply.body === undefined) {
 			res.writeHead(reply.status, headers).end();
@@ -1544,6 +1584,8 @@ export class FakeDiscord {
 			return this.#commands(r, p[0]!, p[1], p[2]);
 		if ((p = m('POST', /^\/channels\/(\d+)\/messages$/))) return this.#createMessage(r, p[0]!, body);
 		if ((p = m('GET', /^\/channels\/(\d+)\/messages$/))) return this.#listMessages(r, p[0]!);
+		if ((p = m('GET', /^\/guilds\/(\d+)\/threads\/active$/))) return this.#activeThreads(p[0]!);
+		if ((p = m('GET', /^\/channels\/(\d+)\/threads\/archived\/public$/))) return this.#archivedPublicThreads(r, p[0]!);
 		if ((p = m('POST', /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/))) return this.#crosspost(p[0]!, p[1]!);
 		if ((p = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(r.path)?.slice(1)))
 			return this.#channelMessage(r, p[0]!, p[1]!, body);
@@ -1590,17 +1632,19 @@ export class FakeDiscord {
 	}
 
 	#faultReply(fault: FakeFault): Reply {
+		if (fault.connection !== undefined) return { status: 0, connection: fault.connection };
+		const status = fault.status ?? 500;
 		const headers: Record<string, string> = { ...fault.headers };
 		let body = fault.body;
-		if (fault.status === 429) {
+		if (status === 429) {
 			body ??= { message: 'You are being rate limited.', retry_after: 0.05, global: false };
 			const retryAfter = isObject(body) && typeof body.retry_after === 'number' ? body.retry_after : 0.05;
 			const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
 			if (!has('retry-after')) headers['Retry-After'] = String(retryAfter);
 			if (!has('x-ratelimit-scope')) headers['X-RateLimit-Scope'] = 'user';
 		}
-		body ??= { code: 0, message: `${fault.status}: Injected fault` };
-		return { status: fault.status, body, headers };
+		body ??= { code: 0, message: `${status}: Injected fault` };
+		return { status, body, headers };
 	}
 
 	#globalLimit(): Reply | undefined {
@@ -1729,14 +1773,16 @@ export class FakeDiscord {
 		// Discord: with enforce_nonce, a nonce reused by the same author within a few minutes returns the earlier message.
 		if (nonceKey !== undefined && body.enforce_nonce === true) {
 			const seen = this.#nonces.get(nonceKey);
-			const earlier = seen && r.at - seen.at < NONCE_WINDOW_MS ? this.#messages.get(seen.messageId) : undefined;
+			const window = this.#options.nonceWindowMs ?? NONCE_WINDOW_MS;
+			const now = r.at + this.#clockOffsetMs;
+			const earlier = seen && now - seen.at < window ? this.#messages.get(seen.messageId) : undefined;
 			if (earlier) return { status: 200, body: earlier };
 		}
 		const message = this.#makeMessage(channelId, body, r.files);
 		message.flags &= ~FLAG_EPHEMERAL;
 		this.#store(message, true);
 		if (nonceKey !== undefined && body.enforce_nonce === true)
-			this.#nonces.set(nonceKey, { messageId: message.id, at: r.at });
+			this.#nonces.set(nonceKey, { messageId: message.id, at: r.at + this.#clockOffsetMs });
 		return { status: 200, body: message };
 	}
 
@@ -1750,12 +1796,113 @@ export class FakeDiscord {
 		if (channel) channel.last_message_id = message.id;
 	}
 
+	// ------------------------------------------------------------ feed delivery: history, threads, crashes
+
+	/**
+	 * Discord docs, "Get Channel Messages": newest first; `limit` 1-100 (default 50); `before`/`after`/`around` a
+	 * message id (mutually exclusive); VIEW_CHANNEL needed, and without READ_MESSAGE_HISTORY no messages are returned.
+	 * Messages come as stored: no `nonce` (Discord keeps it only for the create answer and MESSAGE_CREATE).
+	 */
 	#listMessages(r: Recorded, channelId: string): Reply {
+		const access = this.#access(channelId, 0n);
+		if ('status' in access) return access;
+		const limitParam = r.query.get('limit');
+		const limit = limitParam === null ? 50 : Number(limitParam);
+		if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+			return formErrorReply([{ path: 'limit', code: 'NUMBER_TYPE_MAX', message: 'Must be between 1 and 100.' }]);
+		const anchors = (['before', 'after', 'around'] as const).filter((key) => r.query.has(key));
+		if (anchors.length > 1) return apiError(400, 50035, 'Invalid Form Body');
+		const permissions = this.#permissions(access.guild, access.channel, this.botUserId);
+		if ((permissions & P.ReadMessageHistory) !== P.ReadMessageHistory) return { status: 200, body: [] };
+		const id = (m: FakeMessage) => BigInt(m.id);
+		const oldestFirst = [...(this.#created.get(channelId) ?? [])]
+			.filter((m) => this.#messages.has(m.id))
+			.sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+		let page: FakeMessage[];
+		const anchor = anchors[0] === undefined ? undefined : BigInt(r.query.get(anchors[0]) ?? '0');
+		if (anchor === undefined) page = oldestFirst.slice(-limit);
+		else if (anchors[0] === 'before') page = oldestFirst.filter((m) => id(m) < anchor).slice(-limit);
+		else if (anchors[0] === 'after') page = oldestFirst.filter((m) => id(m) > anchor).slice(0, limit);
+		else {
+			const older = oldestFirst.filter((m) => id(m) <= anchor).slice(-Math.ceil(limit / 2));
+			page = [...older, ...oldestFirst.filter((m) => id(m) > anchor).slice(0, limit - older.length)];
+		}
+		return { status: 200, body: page.reverse().map((m) => storedMessage(m)) };
+	}
+
+	/**
+	 * Discord docs, "List Active Guild Threads": `{threads, members}`, every active (not archived) thread of the guild
+	 * the bot can see, newest first; `members` holds the bot's thread member object for the threads it has joined (the
+	 * fake: the threads it started).
+	 */
+	#activeThreads(guildId: string): Reply {
+		const guild = this.#guilds.get(guildId);
+		if (!guild) return apiError(404, 10004, 'Unknown Guild');
+		if (guild.removed) return missingAccess();
+		const threads = [...guild.channels.values()]
+			.filter((c) => [10, 11, 12].includes(c.type))
+			.filter((c) => !(isObject(c.thread_metadata) && c.thread_metadata.archived === true))
+			.filter((c) => (this.#permissions(guild, c, this.botUserId) & P.ViewChannel) === P.ViewChannel)
+			.sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+		const members = threads
+			.filter((c) => c.owner_id === this.botUserId)
+			.map((c) => ({
+				id: c.id,
+				user_id: this.botUserId,
+				join_timestamp: isObject(c.thread_metadata) ? c.thread_metadata.create_timestamp : null,
+				flags: 0,
+			}));
+		return { status: 200, body: { threads: threads.map((c) => structuredClone(c)), members } };
+	}
+
+	/**
+	 * Discord docs, "List Public Archived Threads": `{threads, members, has_more}`, the channel's archived public
+	 * threads (types 10 and 11) newest archived first; `before` an ISO8601 timestamp (archived before it), `limit`
+	 * (default 50, at most 100). Needs READ_MESSAGE_HISTORY. Archive a thread with THREAD_UPDATE ({@link dispatch})
+	 * carrying `thread_metadata.archived: true` and an `archive_timestamp`.
+	 */
+	#archivedPublicThreads(r: Recorded, channelId: string): Reply {
 		const access = this.#access(channelId, P.ReadMessageHistory);
 		if ('status' in access) return access;
-		const limit = Math.min(100, Math.max(1, Number(r.query.get('limit') ?? 50)));
-		const list = [...(this.#created.get(channelId) ?? [])].filter((m) => this.#messages.has(m.id)).reverse();
-		return { status: 200, body: list.slice(0, limit) };
+		const limit = Math.min(100, Math.max(2, Number(r.query.get('limit') ?? 50)));
+		const before = r.query.has('before') ? Date.parse(r.query.get('before') ?? '') : Number.POSITIVE_INFINITY;
+		const archivedAt = (c: ChannelPayload) =>
+			isObject(c.thread_metadata) ? Date.parse(String(c.thread_metadata.archive_timestamp)) : 0;
+		const archived = [...access.guild.channels.values()]
+			.filter((c) => c.parent_id === channelId && [10, 11].includes(c.type))
+			.filter((c) => isObject(c.thread_metadata) && c.thread_metadata.archived === true)
+			.filter((c) => archivedAt(c) < before)
+			.sort((a, b) => archivedAt(b) - archivedAt(a));
+		const threads = archived.slice(0, limit);
+		const members = threads
+			.filter((c) => c.owner_id === this.botUserId)
+			.map((c) => ({ id: c.id, user_id: this.botUserId, join_timestamp: new Date().toISOString(), flags: 0 }));
+		return {
+			status: 200,
+			body: { threads: threads.map((c) => structuredClone(c)), members, has_more: archived.length > limit },
+		};
+	}
+
+	/**
+	 * The forum posts (threads) started in a forum channel, oldest first, each with its starter message (same id as
+	 * the thread) as it is now; a post whose thread was deleted is left out.
+	 */
+	forumPosts(forumId: string): { thread: Json; message: FakeMessage | undefined }[] {
+		const found = this.#findChannel(forumId);
+		if (!found) throw new FakeDiscordError(`FakeDiscord: unknown channel ${forumId}`);
+		return [...found.guild.channels.values()]
+			.filter((c) => c.parent_id === forumId && [10, 11, 12].includes(c.type))
+			.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+			.map((c) => ({ thread: structuredClone(c), message: this.#messages.get(c.id) }));
+	}
+
+	/**
+	 * Moves the fake's clock on by `ms` for what Discord remembers only for a while: a nonce sent with `enforce_nonce`
+	 * is forgotten once {@link FakeDiscordOptions.nonceWindowMs} has passed on this clock. Message timestamps and ids
+	 * keep the real time.
+	 */
+	passTime(ms: number): void {
+		this.#clockOffsetMs += ms;
 	}
 
 	#channelMessage(r: Recorded, channelId: string, messageId: string, body: Json): Reply {
@@ -1766,7 +1913,7 @@ export class FakeDiscord {
 		const own = message.author.id === this.botUserId;
 		switch (r.method) {
 			case 'GET':
-				return { status: 200, body: message };
+				return { status: 200, body: storedMessage(message) };
 			case 'PATCH': {
 				if (!own) return apiError(403, 50005, 'Cannot edit a message authored by another user');
 				const errors = validateMessage(body);
