@@ -28,6 +28,7 @@ import { ReleaseFeed } from './services/announcements/releaseFeed.js';
 import { ReleaseTracker } from './services/announcements/releaseTracker.js';
 import { SubscriptionRepository } from './services/announcements/subscriptions.js';
 import { PortalClient } from './services/portal/client.js';
+import { ModpackStore, removeGuildModpacks } from './services/modpack/savedModpacks.js';
 import { createFullModCache } from './services/portal/fullModCache.js';
 import { CatalogStore } from './storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from './storage/database.js';
@@ -119,12 +120,13 @@ export async function startBot(
 		announceMaxAgeMs: config.announceMaxAgeMs,
 		log: log.child({ module: 'releases' }),
 	});
-	const context: BotContext = { portal, catalog, links, log, subscriptions, feed };
+	const modpacks = new ModpackStore(database.db, { maxPerGuild: config.maxModpacksPerGuild });
+	const context: BotContext = { portal, catalog, links, log, subscriptions, feed, modpacks };
 	const handleInteraction = createInteractionHandler(commands, context, { onHandled: metrics?.interaction });
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
-	client.on(Events.ChannelDelete, (channel) => void forget(context, { channelId: channel.id }));
-	client.on(Events.ThreadDelete, (thread) => void forget(context, { channelId: thread.id }));
-	client.on(Events.GuildDelete, (guild) => void forget(context, { guildId: guild.id }));
+	client.on(Events.ChannelDelete, (channel) => void forget(context, database, { channelId: channel.id }));
+	client.on(Events.ThreadDelete, (thread) => void forget(context, database, { channelId: thread.id }));
+	client.on(Events.GuildDelete, (guild) => void forget(context, database, { guildId: guild.id }));
 	client.on(Events.Error, (error) => {
 		log.error({ err: error }, 'discord client error');
 	});
@@ -198,7 +200,10 @@ export async function startBot(
 			releasePoller.requestReconcile();
 		},
 	});
-	const initialRefresh = catalogRefresh.run();
+	// A stored catalog younger than one refresh period is as fresh as a running bot's: no second whole-portal fetch
+	// (Wube's guidelines: cache what can be cached) and no second index built beside the first at start.
+	const catalogAgeMs = catalog.fetchedAt === undefined ? Infinity : Date.now() - catalog.fetchedAt.getTime();
+	const initialRefresh = catalogAgeMs < (catalogRefresh.periodMs() ?? 0) ? Promise.resolve() : catalogRefresh.run();
 
 	let stopped = false;
 	return {
@@ -249,11 +254,19 @@ async function closeStore(database: OpenDatabase, keyValues: KeyValueStore | und
 	}
 }
 
-/** A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go (one statement). */
-async function forget(context: BotContext, scope: { channelId: string } | { guildId: string }): Promise<void> {
+/**
+ * A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go (one statement);
+ * a guild's saved mod sets go too.
+ */
+async function forget(
+	context: BotContext,
+	database: OpenDatabase,
+	scope: { channelId: string } | { guildId: string },
+): Promise<void> {
 	try {
 		const removed = await context.subscriptions.removeWhere(scope);
 		if (removed.length > 0) context.log.info({ ...scope, removed: removed.length }, 'subscriptions removed');
+		if ('guildId' in scope) await removeGuildModpacks(database.db, scope.guildId);
 	} catch (error) {
 		context.log.error({ err: error, ...scope }, 'removing subscriptions failed');
 	}

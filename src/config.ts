@@ -98,6 +98,7 @@ export const EnvSchema = z.object({
 	PORTAL_TIMEOUT_MS: positiveInt(10_000),
 	POLL_CRON: cron('* * * * *'),
 	MAX_SUBSCRIPTIONS_PER_GUILD: positiveInt(50),
+	MAX_MODPACKS_PER_GUILD: positiveInt(25),
 	ANNOUNCE_MAX_AGE: duration('24h'),
 	DIGEST_THRESHOLD: positiveInt(10),
 	LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional()),
@@ -133,6 +134,7 @@ export const ConfigSchema = EnvSchema.refine(
 	portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
 	pollCron: env.POLL_CRON,
 	maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
+	maxModpacksPerGuild: env.MAX_MODPACKS_PER_GUILD,
 	announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
 	digestThreshold: env.DIGEST_THRESHOLD,
 	/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */

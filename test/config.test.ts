@@ -18,6 +18,7 @@ describe('loadConfig', () => {
 			portalTimeoutMs: 10_000,
 			pollCron: '* * * * *',
 			maxSubscriptionsPerGuild: 50,
+			maxModpacksPerGuild: 25,
 			announceMaxAgeMs: 24 * 3600_000,
 			digestThreshold: 10,
 			logFormat: undefined,

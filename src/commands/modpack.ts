@@ -4,22 +4,42 @@
  * server's `mod-list.json`, `factorio-current.log` or list of names and says per mod what needs doing, then gives
  * the fixed kit.
  *
+ * `/modpack save`, `list` and `remove`: a server's named mod sets, stored resolved (`savedModpacks.ts`). Anyone may
+ * list them; saving and removing need Manage Server or Manage Channels, checked here on the member's permissions in
+ * the interaction (Discord docs, "Permissions"). `/modpack` registers no `default_member_permissions`: that is per
+ * top-level command, and it would hide `resolve` and `check` from everyone else.
+ *
  * The bot never asks for or accepts portal credentials and never proxies a download: the install scripts fetch the
  * files on the server, with the server's own account. Discord docs: "Application Commands" (attachment options,
  * type 11, arrive in `data.resolved.attachments` with a CDN `url`), "Receiving and Responding to Interactions"
  * (answer or defer within 3 s).
  */
-import { SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import {
+	MessageFlags,
+	PermissionFlagsBits,
+	SlashCommandBuilder,
+	type Attachment,
+	type ChatInputCommandInteraction,
+} from 'discord.js';
 import { request } from 'undici';
 import type { BotContext, Command } from '../discord/command.js';
+import { fitChoices } from '../render/fit.js';
+import { LIMITS } from '../render/limits.js';
 import { renderCheck, renderKit, type InputNotes } from '../render/modpack.js';
+import {
+	refusedModpackText,
+	renderModpackList,
+	renderRemovedModpack,
+	renderSavedModpack,
+} from '../render/savedModpacks.js';
 import { UserError } from '../services/errors.js';
 import { compareVersions } from '../services/factorio/version.js';
 import { gameMinor, isGameVersion, type GameTarget } from '../services/modpack/game.js';
 import { parseModFile, parseModText, type ParsedModList } from '../services/modpack/input.js';
 import { buildKit, checkServer, confirmNames } from '../services/modpack/modpack.js';
 import { PortalReleaseSource } from '../services/modpack/releaseSource.js';
-import { factorioVersionOption, respondFactorioVersions } from './options.js';
+import { checkModpackName, MODPACK_NAME_MAX } from '../services/modpack/savedModpacks.js';
+import { echoInput, factorioVersionOption, respondFactorioVersions } from './options.js';
 
 /** Discord's longest string option. */
 const MAX_MODS_TEXT = 6000;
@@ -69,6 +89,48 @@ const data = new SlashCommandBuilder()
 			)
 			.addBooleanOption((o) =>
 				o.setName('recommended').setDescription('Add recommended (+) dependencies to the fixed kit (default: yes)'),
+			),
+	)
+	.addSubcommand((sub) =>
+		sub
+			.setName('save')
+			.setDescription('Save this server’s mods as a named set (needs Manage Server or Manage Channels)')
+			.addStringOption((o) =>
+				o
+					.setName('name')
+					.setDescription('Name of the set, e.g. main server; saving an existing name replaces that set')
+					.setRequired(true)
+					.setMaxLength(MODPACK_NAME_MAX),
+			)
+			.addStringOption((o) =>
+				o
+					.setName('mods')
+					.setDescription('Mod names, titles or portal links, separated by commas or new lines')
+					.setRequired(true)
+					.setMaxLength(MAX_MODS_TEXT),
+			)
+			.addStringOption((o) =>
+				factorioVersionOption(o, 'The server’s Factorio version, e.g. 2.0 or 2.0.28').setRequired(true),
+			)
+			.addBooleanOption((o) =>
+				o.setName('space_age').setDescription('Space Age expansion on (default: on from Factorio 2.0)'),
+			)
+			.addBooleanOption((o) =>
+				o.setName('recommended').setDescription('Add recommended (+) dependencies (default: yes)'),
+			),
+	)
+	.addSubcommand((sub) => sub.setName('list').setDescription('This server’s saved mod sets'))
+	.addSubcommand((sub) =>
+		sub
+			.setName('remove')
+			.setDescription('Remove a saved mod set (needs Manage Server or Manage Channels)')
+			.addStringOption((o) =>
+				o
+					.setName('name')
+					.setDescription('The saved set')
+					.setRequired(true)
+					.setAutocomplete(true)
+					.setMaxLength(MODPACK_NAME_MAX),
 			),
 	)
 	.toJSON();
@@ -213,18 +275,109 @@ async function executeCheck(interaction: ChatInputCommandInteraction, context: B
 	await interaction.editReply(renderCheck(checked, notesOf(parsed, notes)));
 }
 
-/** `/modpack` with `resolve` and `check`, and the autocomplete of their `factorio_version`. */
+/** The guild a saved-set subcommand works in. */
+function guildOf(interaction: ChatInputCommandInteraction): string {
+	if (!interaction.inGuild()) throw new UserError('Saved mod sets belong to a server: use this command in one.');
+	return interaction.guildId;
+}
+
+/**
+ * Refuses members who may not change the server's saved sets: Manage Server or Manage Channels (their permissions
+ * in this channel, as Discord sends them with the interaction; Administrator implies both).
+ */
+function requireManager(interaction: ChatInputCommandInteraction): void {
+	const permissions = interaction.memberPermissions;
+	if (!permissions?.any([PermissionFlagsBits.ManageGuild, PermissionFlagsBits.ManageChannels]))
+		throw new UserError('Changing saved mod sets needs the Manage Server or Manage Channels permission.');
+}
+
+async function executeSave(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const guildId = guildOf(interaction);
+	requireManager(interaction);
+	requireCatalog(context);
+	const name = checkModpackName(interaction.options.getString('name', true));
+	const version = readVersion(interaction, true) ?? '';
+	const game = gameOf(version, interaction.options.getBoolean('space_age'));
+	const recommended = interaction.options.getBoolean('recommended') ?? true;
+	const parsed = parseModText(interaction.options.getString('mods', true), context.catalog);
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+	const existing = await context.modpacks.get(guildId, name);
+	if (!existing && (await context.modpacks.list(guildId)).length >= context.modpacks.maxPerGuild)
+		throw new UserError(
+			`This server already has ${context.modpacks.maxPerGuild} saved sets, the most it may keep. Remove one with \`/modpack remove\` or save under an existing name to replace that set.`,
+		);
+	const source = new PortalReleaseSource(context.portal);
+	const { listed, unknown } = await confirmNames(parsed, source);
+	const kit = await buildKit(listed, game, recommended, source);
+	const { resolution } = kit;
+	const problems = [...unknown, ...resolution.excluded.flatMap((e) => e.problems)];
+	if (problems.length > 0) throw new UserError(refusedModpackText(name, problems));
+	if (resolution.mods.length === 0)
+		throw new UserError('Not saved: the list holds no mod to download, only parts of the game itself.');
+	const constraints = new Map(
+		parsed.mods.flatMap((mod) => (mod.constraint ? [[mod.name, mod.constraint] as const] : [])),
+	);
+	const { modpack, status } = await context.modpacks.save({
+		guildId,
+		name,
+		userId: interaction.user.id,
+		resolution,
+		constraints,
+	});
+	context.log.info(
+		{ interaction: interaction.id, guild: guildId, modpack: modpack.id, status, mods: modpack.mods.length },
+		'modpack saved',
+	);
+	await interaction.editReply(renderSavedModpack(modpack, status, resolution.warnings));
+}
+
+async function executeList(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const guildId = guildOf(interaction);
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+	const sets = await context.modpacks.list(guildId);
+	await interaction.editReply(renderModpackList(sets, context.modpacks.maxPerGuild));
+}
+
+async function executeRemove(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+	const guildId = guildOf(interaction);
+	requireManager(interaction);
+	const input = interaction.options.getString('name', true);
+	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+	const removed = await context.modpacks.remove(guildId, input);
+	if (!removed)
+		throw new UserError(
+			`This server has no saved set named ${echoInput(input, MODPACK_NAME_MAX)}. See \`/modpack list\`.`,
+		);
+	context.log.info(
+		{ interaction: interaction.id, guild: guildId, modpack: removed.modpack.id, subscriptions: removed.subscriptions },
+		'modpack removed',
+	);
+	await interaction.editReply(
+		renderRemovedModpack(removed.modpack.name, removed.modpack.modCount, removed.subscriptions),
+	);
+}
+
+/**
+ * `/modpack` with `resolve`, `check`, `save`, `list` and `remove`, and the autocomplete of `factorio_version` and
+ * of a saved set's `name`.
+ */
 export const modpackCommand = {
 	data,
 	async execute(interaction, context) {
 		const sub = interaction.options.getSubcommand(true);
 		if (sub === 'resolve') await executeResolve(interaction, context);
 		else if (sub === 'check') await executeCheck(interaction, context);
+		else if (sub === 'save') await executeSave(interaction, context);
+		else if (sub === 'list') await executeList(interaction, context);
+		else if (sub === 'remove') await executeRemove(interaction, context);
 		else throw new UserError(`Unknown subcommand ${sub}.`);
 	},
 	async autocomplete(interaction, context) {
 		const focused = interaction.options.getFocused(true);
 		if (focused.name === 'factorio_version') await respondFactorioVersions(interaction, context, focused.value);
-		else await interaction.respond([]);
+		else if (focused.name === 'name' && interaction.options.getSubcommand(false) === 'remove' && interaction.guildId) {
+			const names = await context.modpacks.names(interaction.guildId, focused.value, LIMITS.autocompleteChoices);
+			await interaction.respond(fitChoices(names.map((name) => ({ name, value: name }))));
+		} else await interaction.respond([]);
 	},
 } satisfies Command;

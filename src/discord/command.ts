@@ -10,6 +10,7 @@ import type { Catalog } from '../services/catalog/catalog.js';
 import type { ReleaseFeed } from '../services/announcements/releaseFeed.js';
 import type { SubscriptionRepository } from '../services/announcements/subscriptions.js';
 import type { PortalClient } from '../services/portal/client.js';
+import type { ModpackStore } from '../services/modpack/savedModpacks.js';
 
 /** What every handler receives: the services it may call. Passed in, never imported as singletons. */
 export interface BotContext {
@@ -20,6 +21,8 @@ export interface BotContext {
 	subscriptions: SubscriptionRepository;
 	/** The release feed: delivery, health. */
 	feed: ReleaseFeed;
+	/** The guilds' saved mod sets (`/modpack save`). */
+	modpacks: ModpackStore;
 }
 
 /**

@@ -1,10 +1,14 @@
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 
-/** A scheduled job: `run()` performs one tick now (joining a tick already under way), `stop()` ends the schedule. */
+/**
+ * A scheduled job: `run()` performs one tick now (joining a tick already under way), `stop()` ends the schedule,
+ * `periodMs()` is the time between its next two scheduled ticks (ms; `undefined` when the schedule has no next run).
+ */
 export interface Job {
 	run(): Promise<void>;
 	stop(): Promise<void>;
+	periodMs(): number | undefined;
 }
 
 /**
@@ -28,6 +32,10 @@ export function scheduleJob(options: { name: string; cron: string; log: Logger; 
 	void task.start();
 	return {
 		run,
+		periodMs() {
+			const [next, after] = task.getNextRuns(2);
+			return next && after ? after.getTime() - next.getTime() : undefined;
+		},
 		async stop() {
 			await task.destroy();
 			await running;

@@ -131,11 +131,48 @@ const feedTables: Migration = {
 	},
 };
 
+/**
+ * Saved mod sets (`/modpack save`): one row per set, unique by lower-case name per guild, and its resolved closure.
+ * `modpack_mods_mod` serves the feed's match of a release of mod X to the sets holding X.
+ */
+const modpacks: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.createTable('modpacks')
+			.addColumn('id', 'text', (c) => c.primaryKey())
+			.addColumn('guild_id', 'text', (c) => c.notNull())
+			.addColumn('name', 'text', (c) => c.notNull())
+			.addColumn('name_key', 'text', (c) => c.notNull())
+			.addColumn('factorio_version', 'text', (c) => c.notNull())
+			.addColumn('space_age', 'integer', (c) => c.notNull())
+			.addColumn('recommended', 'integer', (c) => c.notNull())
+			.addColumn('minimum_game_version', 'text')
+			.addColumn('created_by', 'text', (c) => c.notNull())
+			.addColumn('created_at', 'bigint', (c) => c.notNull())
+			.addColumn('updated_by', 'text', (c) => c.notNull())
+			.addColumn('updated_at', 'bigint', (c) => c.notNull())
+			.addUniqueConstraint('modpacks_guild_name', ['guild_id', 'name_key'])
+			.execute();
+		await db.schema
+			.createTable('modpack_mods')
+			.addColumn('modpack_id', 'text', (c) => c.notNull().references('modpacks.id').onDelete('cascade'))
+			.addColumn('mod_name', 'text', (c) => c.notNull())
+			.addColumn('listed', 'integer', (c) => c.notNull())
+			.addColumn('version_constraint', 'text')
+			.addColumn('version', 'text', (c) => c.notNull())
+			.addColumn('dependencies', 'text', (c) => c.notNull())
+			.addPrimaryKeyConstraint('modpack_mods_pk', ['modpack_id', 'mod_name'])
+			.execute();
+		await db.schema.createIndex('modpack_mods_mod').on('modpack_mods').columns(['mod_name', 'modpack_id']).execute();
+	},
+};
+
 /** Every migration by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 	'0001_initial': initial,
 	'0003_catalog_mods_position': catalogPosition,
 	'0004_feed_target_key_and_mod_failures': feedTables,
+	'0005_modpacks': modpacks,
 };
 
 class InCodeMigrations implements MigrationProvider {

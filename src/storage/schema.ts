@@ -127,6 +127,43 @@ export interface FeedModFailuresTable {
 	retry_at: Millis;
 }
 
+/** `modpacks`: a guild's named mod sets (`/modpack save`), resolved at saving; `/subscribe modpack` follows one. */
+export interface ModpacksTable {
+	/** 8 base36 characters; subscriptions refer to it as `modpack:{id}`. */
+	id: string;
+	guild_id: string;
+	/** The name as given (trimmed, at most 50 characters). */
+	name: string;
+	/** The name in lower case: unique per guild, so `Space` and `space` are one set. */
+	name_key: string;
+	/** The server's Factorio version as given: `major.minor` (`2.0`) or exact (`2.0.28`). */
+	factorio_version: string;
+	/** 0/1: the Space Age expansion is on. */
+	space_age: number;
+	/** 0/1: recommended (`+`) dependencies were added. */
+	recommended: number;
+	/** With a `major.minor` version: the lowest patch the resolved set needs (`2.0.28`); else null. */
+	minimum_game_version: string | null;
+	created_by: string;
+	created_at: ColumnType<Millis, Millis, never>;
+	updated_by: string;
+	updated_at: Millis;
+}
+
+/** `modpack_mods`: the resolved closure of a saved set, one row per mod (listed by the user or a dependency). */
+export interface ModpackModsTable {
+	modpack_id: string;
+	mod_name: string;
+	/** 1: one of the mods the user listed; 0: a dependency the resolver pulled in. */
+	listed: number;
+	/** The user's constraint on a listed mod (`>= 0.16`), else null. */
+	version_constraint: string | null;
+	/** The release chosen at saving. */
+	version: string;
+	/** JSON array of the chosen release's info.json dependency strings, as the portal gave them (parsed again on read). */
+	dependencies: string;
+}
+
 /** Every table, for `Kysely<Database>`. */
 export interface Database {
 	subscriptions: SubscriptionsTable;
@@ -137,6 +174,8 @@ export interface Database {
 	state: StateTable;
 	catalog_mods: CatalogModsTable;
 	feed_mod_failures: FeedModFailuresTable;
+	modpacks: ModpacksTable;
+	modpack_mods: ModpackModsTable;
 }
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;

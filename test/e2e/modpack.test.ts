@@ -61,14 +61,14 @@ async function ephemeralAnswer(id: string, deferred = false): Promise<string> {
 }
 
 describe('/modpack', () => {
-	it('is registered with resolve and check, check taking an attachment', async () => {
+	it('is registered with resolve, check and the saved-set subcommands, check taking an attachment', async () => {
 		const put = await h.discord.waitFor((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
 		const modpack = put
 			.json<
 				{ name: string; options: { name: string; options: { name: string; type: number; required?: boolean }[] }[] }[]
 			>()
 			.find((c) => c.name === 'modpack');
-		expect(modpack?.options.map((o) => o.name)).toEqual(['resolve', 'check']);
+		expect(modpack?.options.map((o) => o.name)).toEqual(['resolve', 'check', 'save', 'list', 'remove']);
 		const check = modpack?.options.find((o) => o.name === 'check');
 		expect(check?.options[0]).toMatchObject({ name: 'file', type: 11, required: true });
 	});
