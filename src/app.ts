@@ -56,9 +56,10 @@ export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
 }
 
 /**
- * Starts the bot: opens the store, loads the catalog, subscriptions, outbox and release state from it (search works at
- * once after a restart, pending posts are not lost), logs in to Discord, registers the commands, answers interactions,
- * refreshes the catalog in the background and on `CATALOG_CRON`, and polls for releases on `POLL_CRON`.
+ * Starts the bot: opens the store (importing an earlier version's keyv documents once), loads the catalog from it
+ * (search works at once after a restart; subscriptions, the outbox and the known releases stay in their tables and
+ * are read when needed), logs in to Discord, registers the commands, answers interactions, refreshes the catalog in
+ * the background and on `CATALOG_CRON`, and runs the release feed on `POLL_CRON`.
  *
  * @param options.portalDispatcher undici dispatcher for portal requests (tests, proxies); default the global one.
  * @throws when the store cannot be opened or Discord refuses the login (bad token, network); everything opened so far
