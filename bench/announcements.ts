@@ -1,565 +1,316 @@
 /**
- * Release-announcement benchmark: prints figures, never asserts timings.
+ * Announcements benchmark (issue 7 §4): the release feed on the SQL store.
  *
- * 1. Polling cost: a real {@link PortalClient} against {@link FakePortal} (recorded 2018 catalogue, 2,538 mods) and a
- *    {@link ReleaseTracker} over an SQLite store. Seed, one warm-up poll, then portal requests per tick for: nothing
- *    changed (target 1), 1 new release (target 2), 5 releases of different mods (target 6), one page-only edit
- *    (target 1), and, beyond the brief, 30 page-only edits (more than one 25-mod page) and a release pushed to page 2
- *    by 25 later page edits the last of which edits the newest mod (one of the tracker's anchors): the table shows
- *    the events found next to the releases published, so a missed release shows as a difference.
- * 2. Fan-out: one release to N (default 1,000) subscribed plain text channels through the real discord.js Client
- *    ({@link createClient}) against {@link FakeDiscord} enforcing 50 requests/s, via `SubscriptionStore.add`,
- *    `Outbox.enqueue` and `Delivery.deliverDue()`. Prints the time, the efficiency against the floor N / 50 s, the
- *    429s the fake answered, and checks that exactly one message was created per channel.
- *    2b. The same fan-out with no limit anywhere (fake unlimited, client `globalRequestsPerSecond` lifted): the
- *    bot's own ceiling in messages per second, i.e. the headroom above Discord's 50/s.
- * 3. Memory and store size with 10,000 subscriptions (1,000 guilds × 10) in an SQLite file, measured in a child
- *    process (`--expose-gc`) so other parts do not blur RSS: add time, RSS/heap before and after, file size,
- *    a fresh store's `load()` time, and the outbox after enqueueing one announcement for all of them.
+ * 1. Enqueue one release for 10,000 matching subscriptions: the tick's transaction for that release (snapshot row
+ *    plus one `INSERT INTO outbox ... SELECT ... FROM subscriptions WHERE target_key IN (...)`), on SQLite and on
+ *    PostgreSQL (embedded, or `TEST_POSTGRES_URL`). Targets: 100 ms and 200 ms.
+ * 2. Match one release among 100,000 subscriptions (the indexed `target_key IN (...)` lookup; target ≤ 5 ms, median of
+ *    50) and the store's size with them.
+ * 3. Fan-out: one release to 1,000 subscribed channels through the real discord.js REST client and the feed's
+ *    Delivery + DiscordPoster, against the fake Discord enforcing 50 requests a second; the floor is 20 s.
  *
- * Run: `npx tsx bench/announcements.ts [--fanout-only] [--channels N] [--guilds G] [--concurrency C]
- * [--global-rps R] [--offset MS]` (the last three pass Delivery's `concurrency` and the REST options
- * `globalRequestsPerSecond` / `offset` for experiments; they then build the Client directly instead of through
- * `createClient`). Or call {@link runAnnouncementsBench}.
+ * Run alone: `npx tsx bench/announcements.ts [--channels N] [--skip-postgres]`.
  */
-import { runNode } from './child.js';
-import { Writable } from 'node:stream';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client, Events, GatewayIntentBits, type RESTOptions } from 'discord.js';
-import { createClient } from '../src/app.js';
-import { Delivery, type DeliveryResult } from '../src/discord/delivery.js';
-import { createLogger } from '../src/log.js';
+import { REST } from 'discord.js';
+import { sql, type Kysely } from 'kysely';
+import { DiscordPoster } from '../src/discord/poster.js';
+import { silentLogger } from '../src/log.js';
+import { renderAnnouncementMessages } from '../src/render/announcement.js';
+import { Delivery, type DeliveryResult } from '../src/services/announcements/delivery.js';
 import { Outbox } from '../src/services/announcements/outbox.js';
-import { announcementFromEvent, type Announcement } from '../src/services/announcements/snapshot.js';
-import { PortalClient } from '../src/services/portal/client.js';
-import { ReleaseTracker, type ReleaseEvent } from '../src/services/announcements/releaseTracker.js';
-import { SubscriptionStore, type SubscriptionTarget } from '../src/services/announcements/subscriptions.js';
-import { openStore, type Store } from '../src/storage/store.js';
-import { readDocuments } from '../src/storage/documents.js';
+import { announcementFromEvent } from '../src/services/announcements/snapshot.js';
+import { SubscriptionRepository, matchKeys } from '../src/services/announcements/subscriptions.js';
+import { ModFullSchema, type ModDetails } from '../src/services/portal/schemas.js';
+import { openDatabase, type Engine, type OpenDatabase } from '../src/storage/database.js';
+import type { Database, NewSubscriptionRow } from '../src/storage/schema.js';
 import { FakeDiscord } from '../test/support/fakeDiscord.js';
-import { FakePortal } from '../test/support/fakePortal.js';
+import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
 
-/** Portal requests of one poll tick. */
-export interface PollCase {
-	case: string;
-	/** Requests the fake portal received during the tick (retries included). */
-	requests: number;
-	/** What the issue asks for. */
-	target: number | undefined;
-	listPages: number;
-	fullFetches: number;
-	events: number;
-	/** Releases published since the previous tick: the events a complete poll finds. */
-	expectedEvents: number;
+/** Figures of one engine. Times in ms. */
+export interface EngineFigures {
+	engine: Engine;
+	enqueueSubscriptions: number;
+	enqueueMs: number;
+	enqueued: number;
+	matchSubscriptions: number;
+	/** Median and worst of 50 lookups. */
+	matchMedianMs: number;
+	matchMaxMs: number;
+	matched: number;
+	/** The store's size with the 100,000 subscriptions, MB (10^6 bytes). */
+	storeMb: number;
 }
 
-/** Figures of one fan-out run. Times in milliseconds. */
+/** Figures of the fan-out. */
 export interface FanOutResult {
-	/** False for the ceiling run: the fake enforces no limit and the client's global limit is lifted. */
-	limited: boolean;
 	channels: number;
-	guilds: number;
-	concurrency: number;
-	/** The REST options used; `default` when the client came from `createClient`. */
-	rest: string;
-	/** `SubscriptionStore.add` for every channel. */
-	addMs: number;
-	enqueueMs: number;
 	deliverMs: number;
 	/** `channels / 50` seconds, in ms. */
 	floorMs: number;
 	/** floorMs / deliverMs. */
 	efficiency: number;
 	delivery: DeliveryResult;
-	/** Warning and error lines Delivery logged (pino JSON). */
-	logged: string[];
-	/** Messages the fake created (a repeated nonce creates none). */
-	created: number;
 	/** Channels with exactly one created message. */
 	channelsWithOne: number;
-	/** `POST /channels/{id}/messages` requests the fake received, 429s included. */
-	posts: number;
-	/** 429 answers of the fake during delivery. */
 	rateLimited: number;
-	/** discord.js `rateLimited` events: waits it predicted itself (global and per route). */
-	clientWaits: number;
-	/** The most requests the fake accepted (non-429) within any 1,000 ms. */
-	peakPerSecond: number;
-}
-
-/** Figures of the 10,000-subscription store. Times in ms, sizes in MB (10^6 bytes) or bytes where named. */
-export interface MemoryResult {
-	subscriptions: number;
-	guilds: number;
-	addMs: number;
-	rssBeforeMb: number;
-	rssAfterMb: number;
-	heapBeforeMb: number;
-	heapAfterMb: number;
-	fileMb: number;
-	loadMs: number;
-	loaded: number;
-	enqueueMs: number;
-	outboxEntries: number;
-	/** Pending entries the outbox holds afterwards (equals outboxEntries). */
-	outboxPending: number;
-	/** JSON length of the outbox documents (index, per-subscription entries, the announcement). */
-	outboxJsonBytes: number;
-	fileAfterOutboxMb: number;
-	rssAfterOutboxMb: number;
-	heapAfterOutboxMb: number;
-	/** `process.resourceUsage().maxRSS` at the end. */
-	peakRssMb: number;
 }
 
 /** Everything {@link runAnnouncementsBench} measured. */
 export interface AnnouncementsBenchResult {
-	polling: PollCase[];
+	engines: EngineFigures[];
 	fanOut: FanOutResult;
-	/** The same fan-out without any rate limit: what the bot itself can push (undefined with `fanOutOnly`). */
-	ceiling: FanOutResult | undefined;
-	memory: MemoryResult | undefined;
-}
-
-/** Options of {@link runAnnouncementsBench}. */
-export interface AnnouncementsBenchOptions {
-	/** Subscribed channels in the fan-out; default 1,000. */
-	channels?: number;
-	/** Guilds the channels are spread over (Discord allows 500 channels a guild); default 10. */
-	guilds?: number;
-	/** Delivery's `concurrency`; default: Delivery's own default. */
-	concurrency?: number;
-	/** REST options for an experiment; when set the client is built here instead of by `createClient`. */
-	rest?: Partial<Pick<RESTOptions, 'globalRequestsPerSecond' | 'offset'>>;
-	/** Run only the fan-out part. */
-	fanOutOnly?: boolean;
 }
 
 const SELF = fileURLToPath(import.meta.url);
-const DISCORD_GLOBAL_PER_SECOND = 50;
 const LINKS = { portalUrl: 'https://mods.factorio.com', assetsUrl: 'https://assets-mod.factorio.com' };
-const MEMORY_SUBSCRIPTIONS = 10_000;
-const MEMORY_GUILDS = 1_000;
-/** Mods of the 2018 catalogue used for releases and edits. */
-const RELEASED = ['FARL', 'bobplates', 'boblogistics', 'angelsrefining', 'Squeak Through', 'bobconfig'];
-const CHANGELOG = [
-	'Features:',
-	'    - Added a setting for the rail layer speed.',
-	'    - Added support for elevated rails in blueprints.',
-	'  Changes:',
-	'    - The layer now stops at water instead of placing landfill.',
-	'  Bugfixes:',
-	'    - Fixed a crash when the train was removed while laying rails.',
-	'    - Fixed signals being placed on the wrong side in left-hand mode.',
-].join('\n');
+const DISCORD_GLOBAL_PER_SECOND = 50;
 
-const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
-const ms = (start: number) => Math.round(performance.now() - start);
+const MOD: ModDetails = ModFullSchema.parse({
+	name: 'FARL',
+	title: 'Fully Automated Rail Layer',
+	owner: 'Choumiko',
+	category: 'transportation',
+	tags: ['trains', 'logistics'],
+	changelog: 'Version: 2.0.5\nDate: 2025-06-01\n  Bugfixes:\n    - Fixed placing rails on water.',
+	releases: [{ version: '2.0.5', released_at: '2025-06-01T12:00:00Z', info_json: { factorio_version: '2.0' } }],
+});
+const EVENT = { mod: MOD, release: MOD.releases[0]!, isNewMod: false, releaseKey: 'FARL@2.0.5' };
+const ANNOUNCEMENT = announcementFromEvent(EVENT);
 
-/** `1.2.3` -> `1.2.4` (the last numeric part + 1). */
-function bump(version: string): string {
-	const parts = version.split('.');
-	const last = Number(parts.at(-1));
-	return [...parts.slice(0, -1), String((Number.isNaN(last) ? 0 : last) + 1)].join('.');
+const ms = (start: number) => performance.now() - start;
+const round = (value: number) => Math.round(value * 100) / 100;
+
+function row(index: number, targetKey: string, target: Partial<NewSubscriptionRow>): NewSubscriptionRow {
+	return {
+		id: index.toString(36).padStart(8, '0'),
+		guild_id: String(1_000_000 + Math.floor(index / 50)),
+		channel_id: String(2_000_000 + index),
+		channel_type: 0,
+		target_kind: 'mod',
+		target_key: targetKey,
+		mod_name: null,
+		owner: null,
+		owner_key: null,
+		factorio_version: null,
+		category: null,
+		tag: null,
+		modpack_id: null,
+		role_id: null,
+		changelog_detail: 'full',
+		created_by: '3',
+		created_at: index,
+		last_post_at: null,
+		paused_reason: null,
+		paused_since: null,
+		...target,
+	};
 }
 
-function latestVersion(portal: FakePortal, name: string): string {
-	const entry = portal.mods.find((mod) => mod.name === name);
-	const latest = entry?.latest_release as { version?: unknown } | undefined;
-	if (typeof latest?.version !== 'string') throw new Error(`bench: no mod ${name} with a release in the catalogue`);
-	return latest.version;
-}
-
-/** Part 1: portal requests per poll tick. Returns the cases and the event of the single release (for the fan-out). */
-async function benchPolling(dir: string): Promise<{ cases: PollCase[]; event: ReleaseEvent }> {
-	const portal = await FakePortal.start();
-	const store = await openStore(`sqlite://${join(dir, 'poll.sqlite')}`);
-	try {
-		const client = new PortalClient({ baseUrl: portal.url, fullModCacheTtlMs: 0 });
-		const tracker = new ReleaseTracker({ store, portal: client });
-		const cases: PollCase[] = [];
-		const tick = async (name: string, target: number | undefined, expectedEvents: number) => {
-			const before = portal.requests.length;
-			const result = await tracker.poll();
-			await tracker.commit(result.events);
-			const requests = portal.requests.slice(before);
-			const full = requests.filter((r) => r.path.endsWith('/full')).length;
-			cases.push({
-				case: name,
-				requests: requests.length,
-				target,
-				listPages: requests.filter((r) => r.path === '/api/mods').length,
-				fullFetches: full,
-				events: result.events.length,
-				expectedEvents,
-			});
-			return result.events;
-		};
-		const release = (name: string, options: { changelog?: string } = {}) => {
-			portal.addRelease(name, { version: bump(latestVersion(portal, name)) }, options);
-		};
-		// Mods not on the first `updated_at` page (the tracker's anchors), read outside the measured ticks.
-		const notOnFirstPage = async (count: number, skip: number) => {
-			const first = await client.listMods({ sort: 'updated_at', sortOrder: 'desc', hideDeprecated: false, page: 1 });
-			const anchors = new Set(first.mods.map((mod) => mod.name));
-			const names = portal.mods.map((mod) => mod.name).filter((name): name is string => typeof name === 'string');
-			return {
-				top: first.mods[0]?.name ?? '',
-				others: names.filter((name) => !anchors.has(name)).slice(skip, skip + count),
-			};
-		};
-		const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
-
-		await tick('seed (unseeded poll: whole catalogue)', 1, 0);
-		await tick('warm-up poll', undefined, 0);
-		await tick('nothing changed', 1, 0);
-		release(RELEASED[0]!, { changelog: CHANGELOG });
-		const single = (await tick('1 new release', 2, 1))[0];
-		for (const name of RELEASED.slice(1, 6)) release(name);
-		await tick('5 releases of different mods', 6, 5);
-		portal.touch('Warehousing');
-		await tick('1 page-only edit (touch)', 1, 0);
-		for (const name of (await notOnFirstPage(30, 100)).others) portal.touch(name);
-		await tick('extra: 30 page-only edits (> 1 page)', undefined, 0);
-		await tick('nothing changed again', 1, 0);
-		// A release pushed to page 2 by 25 later edits, the last of them of the newest mod (an anchor).
-		const { top, others } = await notOnFirstPage(25, 200);
-		release(RELEASED[0]!);
-		await pause();
-		for (const name of others) portal.touch(name);
-		await pause();
-		portal.touch(top);
-		await tick('extra: 1 release, then 25 edits, then an edit of the newest mod', undefined, 1);
-		await tick('extra: next tick', undefined, 0);
-		if (!single) throw new Error('bench: the single release produced no event');
-		return { cases, event: single };
-	} finally {
-		await store.disconnect();
-		await portal.close();
+async function insertRows(db: Kysely<Database>, rows: readonly NewSubscriptionRow[]): Promise<void> {
+	for (let start = 0; start < rows.length; start += 1_000) {
+		await db
+			.insertInto('subscriptions')
+			.values(rows.slice(start, start + 1_000))
+			.execute();
 	}
 }
 
-function peakPerSecond(times: number[]): number {
-	let peak = 0;
-	let start = 0;
-	for (let end = 0; end < times.length; end++) {
-		while ((times[end] ?? 0) - (times[start] ?? 0) >= 1000) start++;
-		peak = Math.max(peak, end - start + 1);
+/** Every subscription wants FARL: by name, by owner, or `all` with one of the filters it passes. */
+function matchingRow(index: number): NewSubscriptionRow {
+	switch (index % 4) {
+		case 0:
+			return row(index, 'mod:FARL', { mod_name: 'FARL' });
+		case 1:
+			return row(index, 'owner:choumiko', { target_kind: 'owner', owner: 'Choumiko', owner_key: 'choumiko' });
+		case 2:
+			return row(index, 'all:2.0||', { target_kind: 'all', factorio_version: '2.0' });
+		default:
+			return row(index, 'all:||trains', { target_kind: 'all', tag: 'trains' });
 	}
-	return peak;
 }
 
-/** Part 2: one release to `channels` subscribed channels through the real discord.js client. */
-async function benchFanOut(
-	dir: string,
-	announcement: Announcement,
-	options: AnnouncementsBenchOptions,
-	limited: boolean,
-): Promise<FanOutResult> {
-	const channels = options.channels ?? 1_000;
-	const guilds = options.guilds ?? 10;
-	const perGuild = Math.ceil(channels / guilds);
-	const discord = await FakeDiscord.start({
-		...(limited ? { rateLimitPerSecond: DISCORD_GLOBAL_PER_SECOND } : {}),
-		guilds: Array.from({ length: guilds }, () => ({ extraTextChannels: perGuild })),
+/** 100,000 subscriptions over 20,000 mods, 2,000 owners and a few `all` filters; 100 of them want FARL. */
+function mixedRow(index: number): NewSubscriptionRow {
+	if (index % 1_000 === 0) return row(index, 'mod:FARL', { mod_name: 'FARL' });
+	if (index % 20 === 1) {
+		const owner = `owner${index % 2_000}`;
+		return row(index, `owner:${owner}`, { target_kind: 'owner', owner, owner_key: owner });
+	}
+	if (index % 50 === 2)
+		return row(index, `all:1.${index % 2}|tweaks|`, {
+			target_kind: 'all',
+			factorio_version: `1.${index % 2}`,
+			category: 'tweaks',
+		});
+	const mod = `mod-${index % 20_000}`;
+	return row(index, `mod:${mod}`, { mod_name: mod });
+}
+
+async function enqueueOnce(db: Kysely<Database>, at: number): Promise<number> {
+	return db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('announcements')
+			.values({
+				release_key: EVENT.releaseKey,
+				mod_name: 'FARL',
+				version: '2.0.5',
+				snapshot: JSON.stringify(ANNOUNCEMENT),
+				detected_at: at,
+			})
+			.onConflict((oc) => oc.doNothing())
+			.execute();
+		return Outbox.enqueue(trx, EVENT.releaseKey, matchKeys(EVENT.mod, EVENT.release), at);
 	});
-	// Without the fake's limit the client's own 50/s must go too, to see what the bot itself can push.
-	const rest = limited ? options.rest : { ...options.rest, globalRequestsPerSecond: 1_000_000 };
-	const client = rest
-		? new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl, ...rest } })
-		: createClient({ discordApiUrl: discord.apiUrl });
-	const store = await openStore(`sqlite://${join(dir, limited ? 'fanout.sqlite' : 'fanout-unlimited.sqlite')}`);
-	try {
-		const ready = once(client, Events.ClientReady);
-		await client.login(discord.token);
-		await ready;
+}
 
-		const subscriptions = new SubscriptionStore({ store, maxPerGuild: perGuild });
+async function storeMb(database: OpenDatabase): Promise<number> {
+	if (database.engine === 'postgres') {
+		const { rows } = await sql<{ size: string | number }>`select pg_database_size(current_database()) as size`.execute(
+			database.db,
+		);
+		return Math.round(Number(rows[0]?.size ?? 0) / 1e5) / 10;
+	}
+	await sql`pragma wal_checkpoint(truncate)`.execute(database.db);
+	return Math.round(statSync(database.file ?? '').size / 1e5) / 10;
+}
+
+async function benchEngine(engine: Engine, url: string): Promise<EngineFigures> {
+	const database = await openDatabase(url);
+	try {
+		await insertRows(
+			database.db,
+			Array.from({ length: 10_000 }, (_, index) => matchingRow(index)),
+		);
+		const started = performance.now();
+		const enqueued = await enqueueOnce(database.db, 1);
+		const enqueueMs = ms(started);
+		await database.db.deleteFrom('subscriptions').execute();
+		await database.db.deleteFrom('announcements').execute();
+
+		await insertRows(
+			database.db,
+			Array.from({ length: 100_000 }, (_, index) => mixedRow(index)),
+		);
+		if (engine === 'postgres') await sql`analyze`.execute(database.db);
+		const keys = matchKeys(EVENT.mod, EVENT.release);
+		const times: number[] = [];
+		let matched = 0;
+		for (let run = 0; run < 50; run++) {
+			const start = performance.now();
+			const rows = await database.db.selectFrom('subscriptions').select('id').where('target_key', 'in', keys).execute();
+			times.push(ms(start));
+			matched = rows.length;
+		}
+		times.sort((a, b) => a - b);
+		const size = await storeMb(database);
+		return {
+			engine,
+			enqueueSubscriptions: 10_000,
+			enqueueMs: round(enqueueMs),
+			enqueued,
+			matchSubscriptions: 100_000,
+			matchMedianMs: round(times[25] ?? 0),
+			matchMaxMs: round(times.at(-1) ?? 0),
+			matched,
+			storeMb: size,
+		};
+	} finally {
+		await database.close();
+	}
+}
+
+/** Part 3: one release to `channels` channels through REST, the poster and the feed's delivery. */
+async function benchFanOut(dir: string, channels: number): Promise<FanOutResult> {
+	const guilds = Math.ceil(channels / 100);
+	const discord = await FakeDiscord.start({
+		rateLimitPerSecond: DISCORD_GLOBAL_PER_SECOND,
+		guilds: Array.from({ length: guilds }, () => ({ extraTextChannels: 100 })),
+	});
+	const database = await openDatabase(`sqlite://${join(dir, 'fanout.sqlite')}`);
+	try {
+		const { db, engine } = database;
+		const subscriptions = new SubscriptionRepository({ db, engine, maxPerGuild: 500 });
 		const targets = discord.guilds
 			.flatMap((guild) => guild.extraTextChannels.map((channelId) => ({ guildId: guild.id, channelId })))
 			.slice(0, channels);
-		let started = performance.now();
 		for (const { guildId, channelId } of targets) {
 			await subscriptions.add({
 				guildId,
 				channelId,
-				target: { kind: 'mod', name: announcement.mod },
+				channelType: 0,
+				target: { kind: 'mod', name: 'FARL' },
 				changelog: 'full',
 				createdBy: discord.adminUserId,
 			});
 		}
-		const addMs = ms(started);
-		const outbox = new Outbox({ store });
-		started = performance.now();
-		await outbox.enqueue(subscriptions.all().map((subscription) => ({ subscription, announcement })));
-		const enqueueMs = ms(started);
-		// Delivery's warnings and errors (a failure it swallows shows only there), kept to be printed.
-		const logged: string[] = [];
-		const logLines = new Writable({
-			write(chunk: Buffer, _encoding, done) {
-				logged.push(
-					...chunk
-						.toString('utf8')
-						.split('\n')
-						.filter((line) => line !== ''),
-				);
-				done();
-			},
-		});
+		await enqueueOnce(db, Date.now() - 1_000);
+		const rest = new REST({ api: discord.apiUrl }).setToken(discord.token);
 		const delivery = new Delivery({
-			client,
-			subscriptions,
-			outbox,
-			links: LINKS,
-			log: createLogger('warn', logLines),
+			db,
+			outbox: new Outbox({ db, engine }),
+			poster: new DiscordPoster({ rest, botUserId: () => undefined }),
+			render: (subscription, announcements, options) =>
+				renderAnnouncementMessages(LINKS, subscription, announcements, options),
+			log: silentLogger(),
 			digestThreshold: 10,
-			...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
 		});
-
-		// Start with both the client's and the fake's global window expired, so login does not count.
+		// Let the fake's global window expire first.
 		await new Promise((resolve) => setTimeout(resolve, 1_100));
-		let clientWaits = 0;
-		client.rest.on('rateLimited', () => {
-			clientWaits++;
-		});
 		const before = discord.requests.length;
-		started = performance.now();
+		const started = performance.now();
 		const result = await delivery.deliverDue();
 		const deliverMs = ms(started);
 		const during = discord.requests.slice(before);
-
-		const created = targets.map(({ channelId }) => discord.createdMessages(channelId).length);
 		const floorMs = (channels / DISCORD_GLOBAL_PER_SECOND) * 1000;
 		return {
 			channels,
-			guilds,
-			concurrency: options.concurrency ?? 16,
-			limited,
-			rest: rest ? JSON.stringify(rest) : 'default (createClient)',
-			addMs,
-			enqueueMs,
-			deliverMs,
+			deliverMs: Math.round(deliverMs),
 			floorMs,
-			efficiency: floorMs / deliverMs,
+			efficiency: round(floorMs / deliverMs),
 			delivery: result,
-			logged,
-			created: created.reduce((sum, n) => sum + n, 0),
-			channelsWithOne: created.filter((n) => n === 1).length,
-			posts: during.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path)).length,
+			channelsWithOne: targets.filter(({ channelId }) => discord.createdMessages(channelId).length === 1).length,
 			rateLimited: during.filter((r) => r.status === 429).length,
-			clientWaits,
-			peakPerSecond: peakPerSecond(during.filter((r) => r.status !== 429).map((r) => r.at)),
 		};
 	} finally {
-		await client.destroy();
-		await store.disconnect();
+		await database.close();
 		await discord.close();
 	}
 }
 
-function memory(): { rss: number; heap: number } {
-	(globalThis as { gc?: () => void }).gc?.();
-	const usage = process.memoryUsage();
-	return { rss: usage.rss, heap: usage.heapUsed };
-}
-
-/** A spread of targets: 70 % one mod, 20 % an author, 10 % all mods with a filter. */
-function targetFor(index: number): SubscriptionTarget {
-	if (index % 10 < 7) return { kind: 'mod', name: `synthetic-mod-${index % 2_000}` };
-	if (index % 10 < 9) return { kind: 'author', owner: `author${index % 300}` };
-	return { kind: 'all', filters: { factorioVersion: '2.0', ...(index % 20 === 9 ? { tag: 'trains' } : {}) } };
-}
-
-/** Part 3, run in a child process: 10,000 subscriptions in an SQLite file, and their outbox. */
-async function measureMemory(dir: string, announcementFile: string): Promise<MemoryResult> {
-	const file = join(dir, 'memory.sqlite');
-	const url = `sqlite://${file}`;
-	let store: Store = await openStore(url);
-	const before = memory();
-	const subscriptions = new SubscriptionStore({ store, maxPerGuild: 50 });
-	let started = performance.now();
-	for (let i = 0; i < MEMORY_SUBSCRIPTIONS; i++) {
-		const guild = i % MEMORY_GUILDS;
-		await subscriptions.add({
-			guildId: `${100_000_000_000_000_000n + BigInt(guild)}`,
-			channelId: `${200_000_000_000_000_000n + BigInt(i)}`,
-			target: targetFor(i),
-			changelog: i % 3 === 0 ? 'summary' : 'full',
-			createdBy: '300000000000000000',
-			...(i % 4 === 0 ? { roleId: `${400_000_000_000_000_000n + BigInt(guild)}` } : {}),
-		});
-	}
-	const addMs = ms(started);
-	const after = memory();
-	// Keeps the store alive up to here: V8 may collect objects of locals that are not used any more.
-	const added = subscriptions.all().length;
-	const fileBytes = statSync(file).size;
-	await store.disconnect();
-
-	store = await openStore(url);
-	const fresh = new SubscriptionStore({ store, maxPerGuild: 50 });
-	started = performance.now();
-	await fresh.load();
-	const loadMs = ms(started);
-	const loaded = fresh.all().length;
-
-	const announcement = JSON.parse(readFileSync(announcementFile, 'utf8')) as Announcement;
-	const outbox = new Outbox({ store });
-	started = performance.now();
-	const entries = await outbox.enqueue(fresh.all().map((subscription) => ({ subscription, announcement })));
-	const enqueueMs = ms(started);
-	const afterOutbox = memory();
-	const peakRss = process.resourceUsage().maxRSS * 1024;
-	const pending = outbox.stats().pending;
-	const keys = [
-		'outbox:index',
-		`outbox:announcement:${announcement.key}`,
-		...fresh.all().map((s) => `outbox:subscription:${s.id}`),
-	];
-	const documents = await readDocuments(store, keys);
-	const outboxJsonBytes = documents.reduce<number>(
-		(sum, doc) => sum + (doc === undefined ? 0 : JSON.stringify(doc).length),
-		0,
-	);
-	const fileAfterOutbox = statSync(file).size;
-	await store.disconnect();
-	return {
-		subscriptions: added,
-		guilds: MEMORY_GUILDS,
-		addMs,
-		rssBeforeMb: mb(before.rss),
-		rssAfterMb: mb(after.rss),
-		heapBeforeMb: mb(before.heap),
-		heapAfterMb: mb(after.heap),
-		fileMb: mb(fileBytes),
-		loadMs,
-		loaded,
-		enqueueMs,
-		outboxEntries: entries.length,
-		outboxPending: pending,
-		outboxJsonBytes,
-		fileAfterOutboxMb: mb(fileAfterOutbox),
-		rssAfterOutboxMb: mb(afterOutbox.rss),
-		heapAfterOutboxMb: mb(afterOutbox.heap),
-		peakRssMb: mb(peakRss),
-	};
-}
-
-/** Runs this file again under the same loader (tsx) with `--expose-gc` and returns its stdout. */
-function runChild(args: string[]): Promise<string> {
-	return runNode([...process.execArgv, '--expose-gc', SELF, ...args]);
-}
-
-function printPolling(cases: readonly PollCase[]): void {
-	console.log('\n1. Portal requests per poll tick (real PortalClient -> FakePortal, recorded 2018 catalogue)');
-	console.table(
-		cases.map((c) => ({
-			case: c.case,
-			requests: c.requests,
-			target: c.target ?? '-',
-			'list pages': c.listPages,
-			'/full': c.fullFetches,
-			events: c.events,
-			'releases published': c.expectedEvents,
-		})),
-	);
-}
-
-function printFanOut(r: FanOutResult): void {
-	console.log(
-		`\n2. Fan-out: 1 release -> ${r.channels} text channels in ${r.guilds} guilds, real discord.js Client -> FakeDiscord at ${DISCORD_GLOBAL_PER_SECOND} req/s`,
-	);
-	console.table({
-		'REST options': r.rest,
-		'Delivery concurrency': r.concurrency,
-		'subscriptions added (ms)': r.addMs,
-		'outbox enqueue (ms)': r.enqueueMs,
-		'deliver all (ms)': r.deliverMs,
-		'floor (ms)': r.floorMs,
-		efficiency: `${(r.efficiency * 100).toFixed(1)} % (target >= 90 %)`,
-		'messages sent (Delivery)': r.delivery.messages,
-		'retried / paused': `${r.delivery.retried} / ${r.delivery.paused}`,
-		'messages created (fake)': r.created,
-		'channels with exactly 1': r.channelsWithOne,
-		'POST /messages requests': r.posts,
-		'429s from the fake': r.rateLimited,
-		'client-side rate-limit waits': r.clientWaits,
-		'peak accepted req in 1 s': r.peakPerSecond,
-	});
-	if (r.logged.length > 0) console.log(`Delivery logged ${r.logged.length} warnings/errors; first:\n${r.logged[0]}`);
-	const ok = r.created === r.channels && r.channelsWithOne === r.channels;
-	console.log(
-		ok ? `check: exactly ${r.channels} messages, one per channel` : 'CHECK FAILED: not one message per channel',
-	);
-}
-
-function printCeiling(r: FanOutResult): void {
-	const perSecond = Math.round((r.channels / r.deliverMs) * 1000);
-	console.log(
-		`\n2b. Same fan-out with no rate limit anywhere (fake unlimited, client ${r.rest}): the bot's own ceiling`,
-	);
-	console.table({
-		'Delivery concurrency': r.concurrency,
-		'deliver all (ms)': r.deliverMs,
-		'messages / s': `${perSecond} (${(perSecond / DISCORD_GLOBAL_PER_SECOND).toFixed(1)}× Discord's 50/s)`,
-		'messages created (fake)': r.created,
-		'channels with exactly 1': r.channelsWithOne,
-	});
-}
-
-function printMemory(r: MemoryResult): void {
-	console.log(`\n3. ${r.subscriptions} subscriptions in ${r.guilds} guilds, SubscriptionStore over an SQLite file`);
-	console.table({
-		'add all (ms)': r.addMs,
-		'add per subscription (ms)': Math.round((r.addMs / r.subscriptions) * 100) / 100,
-		'RSS before / after (MB)': `${r.rssBeforeMb} / ${r.rssAfterMb}`,
-		'heap before / after (MB)': `${r.heapBeforeMb} / ${r.heapAfterMb}`,
-		'SQLite file (MB)': r.fileMb,
-		'fresh store load() (ms)': r.loadMs,
-		'loaded subscriptions': r.loaded,
-		'outbox enqueue, 1 release for all (ms)': r.enqueueMs,
-		'outbox entries (pending)': `${r.outboxEntries} (${r.outboxPending})`,
-		'outbox JSON (MB)': mb(r.outboxJsonBytes),
-		'SQLite file after outbox (MB)': r.fileAfterOutboxMb,
-		'RSS / heap after outbox (MB)': `${r.rssAfterOutboxMb} / ${r.heapAfterOutboxMb}`,
-		'peak RSS of the process (MB)': r.peakRssMb,
-	});
-	console.log('(RSS "before" includes tsx, discord.js and the fakes imported by this file: compare the differences.)');
-}
-
-/**
- * Runs the three parts (see the module comment), prints their tables to stdout and returns the figures. Closes every
- * server, client and store it opened and removes its temp folder, also when a part throws.
- *
- * @throws when a part fails (e.g. a fixture mod is missing); the figures printed so far stay printed.
- */
+/** Runs and prints everything (see the module comment). */
 export async function runAnnouncementsBench(
-	options: AnnouncementsBenchOptions = {},
+	options: { channels?: number; skipPostgres?: boolean } = {},
 ): Promise<AnnouncementsBenchResult> {
-	const dir = mkdtempSync(join(tmpdir(), 'announcements-bench-'));
+	console.log(`Announcements benchmark (node ${process.version})`);
+	const dir = mkdtempSync(join(tmpdir(), 'fmb-bench-announcements-'));
+	let server: PostgresServer | undefined;
 	try {
-		console.log(`Announcements benchmark (node ${process.version})`);
-		const { cases, event } = await benchPolling(dir);
-		if (!options.fanOutOnly) printPolling(cases);
-		const announcement = announcementFromEvent(event);
-		const fanOut = await benchFanOut(dir, announcement, options, true);
-		printFanOut(fanOut);
-		let memoryResult: MemoryResult | undefined;
-		let ceiling: FanOutResult | undefined;
-		if (!options.fanOutOnly) {
-			ceiling = await benchFanOut(dir, announcement, options, false);
-			printCeiling(ceiling);
-			const announcementFile = join(dir, 'announcement.json');
-			writeFileSync(announcementFile, JSON.stringify(announcement));
-			memoryResult = JSON.parse(await runChild(['--memory-child', dir, announcementFile])) as MemoryResult;
-			printMemory(memoryResult);
+		const engines = [await benchEngine('sqlite', `sqlite://${join(dir, 'bot.sqlite')}`)];
+		if (options.skipPostgres !== true) {
+			server = await startPostgres();
+			const admin = await openDatabase(`${server.url}/postgres`, { migrate: false });
+			await sql`create database bench_announcements`.execute(admin.db);
+			await admin.close();
+			engines.push(await benchEngine('postgres', `${server.url}/bench_announcements`));
 		}
-		return { polling: cases, fanOut, ceiling, memory: memoryResult };
+		console.log('\n1-2. Enqueue one release for 10,000 subscriptions; match one among 100,000; store size');
+		for (const e of engines) {
+			const target = e.engine === 'sqlite' ? 100 : 200;
+			console.log(
+				`  ${e.engine.padEnd(8)} enqueue ${e.enqueueMs} ms for ${e.enqueued} rows (target ≤ ${target} ms) · match median ${e.matchMedianMs} ms, max ${e.matchMaxMs} ms, ${e.matched} matched (target ≤ 5 ms) · store ${e.storeMb} MB at 100,000 subscriptions`,
+			);
+		}
+		const fanOut = await benchFanOut(dir, options.channels ?? 1_000);
+		console.log(
+			`\n3. Fan-out to ${fanOut.channels} channels at 50 requests/s: ${fanOut.deliverMs} ms vs the ${fanOut.floorMs} ms floor = ${Math.round(fanOut.efficiency * 100)} % (target ≥ 90 %); ${fanOut.delivery.messages} messages, ${fanOut.channelsWithOne} channels with exactly one, ${fanOut.rateLimited} answered 429, ${fanOut.delivery.retried} retried`,
+		);
+		return { engines, fanOut };
 	} finally {
+		await server?.stop();
 		rmSync(dir, { recursive: true, force: true });
 	}
 }
@@ -570,32 +321,8 @@ function flag(args: readonly string[], name: string): number | undefined {
 	return Number.isFinite(value) ? value : undefined;
 }
 
-async function main(args: string[]): Promise<void> {
-	if (args[0] === '--memory-child' && args[1] && args[2]) {
-		process.stdout.write(JSON.stringify(await measureMemory(args[1], args[2])));
-		return;
-	}
-	const globalRequestsPerSecond = flag(args, '--global-rps');
-	const offset = flag(args, '--offset');
-	const rest =
-		globalRequestsPerSecond === undefined && offset === undefined
-			? undefined
-			: {
-					...(globalRequestsPerSecond === undefined ? {} : { globalRequestsPerSecond }),
-					...(offset === undefined ? {} : { offset }),
-				};
-	const channels = flag(args, '--channels');
-	const guilds = flag(args, '--guilds');
-	const concurrency = flag(args, '--concurrency');
-	await runAnnouncementsBench({
-		...(channels === undefined ? {} : { channels }),
-		...(guilds === undefined ? {} : { guilds }),
-		...(concurrency === undefined ? {} : { concurrency }),
-		...(rest === undefined ? {} : { rest }),
-		fanOutOnly: args.includes('--fanout-only'),
-	});
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-	await main(process.argv.slice(2));
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === pathToFileURL(SELF).href) {
+	const args = process.argv.slice(2);
+	await runAnnouncementsBench({ channels: flag(args, '--channels'), skipPostgres: args.includes('--skip-postgres') });
+	process.exit(0);
 }

@@ -1,32 +1,34 @@
 /**
- * The composition root: config -> store -> portal -> catalog -> subscriptions/outbox/tracker -> Discord client ->
+ * The composition root: config -> store -> portal -> catalog -> release feed -> Discord client ->
  * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { sql } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
 import type { Config } from './config.js';
 import type { BotContext } from './discord/command.js';
-import { Delivery } from './discord/delivery.js';
 import { gatewayState } from './discord/gateway.js';
 import { createInteractionHandler } from './discord/interactions.js';
+import { DiscordPoster } from './discord/poster.js';
 import { registerCommands } from './discord/registerCommands.js';
 import { scheduleCatalogRefresh } from './jobs/catalogRefresh.js';
 import type { Job } from './jobs/job.js';
 import { pollerPortal, scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
-import { feedReadings } from './ops/feedReadings.js';
+import { databaseFeedReadings } from './ops/feedReadings.js';
 import { startOpsServer, type OpsServer } from './ops/httpServer.js';
 import { createMetrics } from './ops/metrics.js';
 import { botReadiness } from './ops/readiness.js';
 import { Catalog } from './services/catalog/catalog.js';
-import { FeedStatus } from './services/announcements/feedStatus.js';
+import { renderAnnouncementMessages } from './render/announcement.js';
+import { Delivery } from './services/announcements/delivery.js';
 import { Outbox } from './services/announcements/outbox.js';
-import { PortalClient } from './services/portal/client.js';
+import { ReleaseFeed } from './services/announcements/releaseFeed.js';
 import { ReleaseTracker } from './services/announcements/releaseTracker.js';
-import { SubscriptionStore } from './services/announcements/subscriptions.js';
-import { ModpackStore } from './services/modpack/savedModpacks.js';
+import { SubscriptionRepository } from './services/announcements/subscriptions.js';
+import { PortalClient } from './services/portal/client.js';
+import { ModpackStore, removeGuildModpacks } from './services/modpack/savedModpacks.js';
 import { createFullModCache } from './services/portal/fullModCache.js';
 import { CatalogStore } from './storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from './storage/database.js';
@@ -54,9 +56,10 @@ export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
 }
 
 /**
- * Starts the bot: opens the store, loads the catalog, subscriptions, outbox and release state from it (search works at
- * once after a restart, pending posts are not lost), logs in to Discord, registers the commands, answers interactions,
- * refreshes the catalog in the background and on `CATALOG_CRON`, and polls for releases on `POLL_CRON`.
+ * Starts the bot: opens the store (importing an earlier version's keyv documents once), loads the catalog from it
+ * (search works at once after a restart; subscriptions, the outbox and the known releases stay in their tables and
+ * are read when needed), logs in to Discord, registers the commands, answers interactions, refreshes the catalog in
+ * the background and on `CATALOG_CRON`, and runs the release feed on `POLL_CRON`.
  *
  * @param options.portalDispatcher undici dispatcher for portal requests (tests, proxies); default the global one.
  * @throws when the store cannot be opened or Discord refuses the login (bad token, network); everything opened so far
@@ -82,10 +85,10 @@ export async function startBot(
 		onRequest: metrics?.portalRequest,
 	});
 	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
-	const subscriptions = new SubscriptionStore({ store, maxPerGuild: config.maxSubscriptionsPerGuild });
-	const outbox = new Outbox({ store });
-	const tracker = new ReleaseTracker({ store, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
-	await Promise.all([subscriptions.load(), outbox.load(), tracker.load()]);
+	const { db, engine } = database;
+	const subscriptions = new SubscriptionRepository({ db, engine, maxPerGuild: config.maxSubscriptionsPerGuild });
+	const outbox = new Outbox({ db, engine });
+	const tracker = new ReleaseTracker({ db, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
 	if (await catalog.load()) {
 		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
 	} else {
@@ -95,22 +98,36 @@ export async function startBot(
 	const links = { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl };
 	const client = createClient(config);
 	const delivery = new Delivery({
-		client,
-		subscriptions,
+		db,
 		outbox,
-		links,
+		poster: new DiscordPoster({
+			rest: client.rest,
+			forumRest: new REST({ api: config.discordApiUrl, retries: 0 }).setToken(config.discordToken),
+			botUserId: () => client.user?.id,
+		}),
+		render: (subscription, announcements, options) =>
+			renderAnnouncementMessages(links, subscription, announcements, options),
 		log: log.child({ module: 'delivery' }),
 		digestThreshold: config.digestThreshold,
 		onPass: metrics?.deliveries,
 	});
-	const feedStatus = new FeedStatus();
+	const feed = new ReleaseFeed({
+		db,
+		subscriptions,
+		tracker,
+		outbox,
+		delivery,
+		catalog,
+		announceMaxAgeMs: config.announceMaxAgeMs,
+		log: log.child({ module: 'releases' }),
+	});
 	const modpacks = new ModpackStore(database.db, { maxPerGuild: config.maxModpacksPerGuild });
-	const context: BotContext = { portal, catalog, links, log, subscriptions, outbox, delivery, feedStatus, modpacks };
+	const context: BotContext = { portal, catalog, links, log, subscriptions, feed, modpacks };
 	const handleInteraction = createInteractionHandler(commands, context, { onHandled: metrics?.interaction });
 	client.on(Events.InteractionCreate, (interaction) => void handleInteraction(interaction));
-	client.on(Events.ChannelDelete, (channel) => void forget(context, 'channel', channel.id));
-	client.on(Events.ThreadDelete, (thread) => void forget(context, 'channel', thread.id));
-	client.on(Events.GuildDelete, (guild) => void forget(context, 'guild', guild.id));
+	client.on(Events.ChannelDelete, (channel) => void forget(context, database, { channelId: channel.id }));
+	client.on(Events.ThreadDelete, (thread) => void forget(context, database, { channelId: thread.id }));
+	client.on(Events.GuildDelete, (guild) => void forget(context, database, { guildId: guild.id }));
 	client.on(Events.Error, (error) => {
 		log.error({ err: error }, 'discord client error');
 	});
@@ -130,7 +147,7 @@ export async function startBot(
 			metrics.readFrom({
 				catalog,
 				gatewayPingMs: gateway.pingMs,
-				feed: feedReadings({ outbox, subscriptions, status: feedStatus }),
+				feed: databaseFeedReadings(db, () => feed.status.lastSuccessAt?.getTime()),
 			});
 			ops = await startOpsServer({
 				port: config.httpPort,
@@ -170,16 +187,8 @@ export async function startBot(
 	const jobLog = log.child({ module: 'jobs' });
 	const releasePoller = scheduleReleasePoller({
 		cron: config.pollCron,
-		pipeline: {
-			tracker,
-			subscriptions,
-			outbox,
-			delivery,
-			catalog,
-			log: jobLog,
-			announceMaxAgeMs: config.announceMaxAgeMs,
-			status: feedStatus,
-		},
+		feed,
+		log: jobLog,
 		onTick: metrics?.pollTick,
 	});
 	const catalogRefresh = scheduleCatalogRefresh({
@@ -246,14 +255,20 @@ async function closeStore(database: OpenDatabase, keyValues: KeyValueStore | und
 	}
 }
 
-/** A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go. */
-async function forget(context: BotContext, scope: 'channel' | 'guild', id: string): Promise<void> {
+/**
+ * A deleted channel or thread, or a guild the bot left: its subscriptions and their waiting posts go (one statement);
+ * a guild's saved mod sets go too.
+ */
+async function forget(
+	context: BotContext,
+	database: OpenDatabase,
+	scope: { channelId: string } | { guildId: string },
+): Promise<void> {
 	try {
-		const removed =
-			scope === 'channel' ? await context.subscriptions.removeChannel(id) : await context.subscriptions.removeGuild(id);
-		for (const subscription of removed) await context.outbox.dropSubscription(subscription.id);
-		if (removed.length > 0) context.log.info({ scope, id, removed: removed.length }, 'subscriptions removed');
+		const removed = await context.subscriptions.removeWhere(scope);
+		if (removed.length > 0) context.log.info({ ...scope, removed: removed.length }, 'subscriptions removed');
+		if ('guildId' in scope) await removeGuildModpacks(database.db, scope.guildId);
 	} catch (error) {
-		context.log.error({ err: error, scope, id }, 'removing subscriptions failed');
+		context.log.error({ err: error, ...scope }, 'removing subscriptions failed');
 	}
 }

@@ -1,5 +1,5 @@
 /**
- * `/subscribe mod|author|all`: post new releases into a channel. Requires Manage Channels (registered as
+ * `/subscribe mod|owner|all`: post new releases into a channel. Requires Manage Channels (registered as
  * `default_member_permissions` and checked again here for the target channel).
  */
 import {
@@ -18,7 +18,11 @@ import type { BotContext, Command } from '../discord/command.js';
 import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import type { ChangelogDetail, SubscriptionTarget } from '../services/announcements/subscriptions.js';
+import {
+	describeTarget,
+	type ChangelogDetail,
+	type SubscriptionTarget,
+} from '../services/announcements/subscriptions.js';
 import { modChoices, modNameOf, modNotFound } from './mod.js';
 import {
 	categoryOption,
@@ -73,7 +77,7 @@ const data = new SlashCommandBuilder()
 	.addSubcommand((sub) =>
 		commonOptions(
 			sub
-				.setName('author')
+				.setName('owner')
 				.setDescription('Every new release of every mod of one owner')
 				.addStringOption((o) =>
 					o
@@ -141,7 +145,7 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 			throw modNotFound(context, name, error);
 		}
 	}
-	if (sub === 'author') {
+	if (sub === 'owner') {
 		const input = cleanInput(interaction.options.getString('name', true));
 		const owners = input === '' ? [] : context.catalog.owners(input, 5);
 		const exact = owners.find((o) => o.toLowerCase() === input.toLowerCase());
@@ -153,7 +157,7 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 				),
 			);
 		}
-		return { kind: 'author', owner: exact };
+		return { kind: 'owner', owner: exact };
 	}
 	return { kind: 'all', filters: readFilters(interaction, context, { withTag: true }) };
 }
@@ -197,6 +201,7 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 	const { subscription, status } = await context.subscriptions.add({
 		guildId: interaction.guildId,
 		channelId: resolved.id,
+		channelType: resolved.type,
 		target,
 		roleId: role?.id,
 		changelog,
@@ -209,11 +214,11 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 		.filter(Boolean)
 		.join(', ');
 	await interaction.editReply({
-		content: `${STATUS_TEXT[status]} ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}> (${extras}).`,
+		content: `${STATUS_TEXT[status]} ${describeTarget(subscription.target)} → <#${subscription.channelId}> (${extras}).`,
 		allowedMentions: { parse: [] },
 	});
 	// A resumed subscription may have posts waiting in the outbox.
-	if (status === 'resumed') void context.delivery.deliverDue();
+	if (status === 'resumed') void context.feed.deliverDue();
 }
 
 /** `/subscribe`: three subcommands, autocomplete of mods and owners. */
@@ -225,7 +230,7 @@ export const subscribeCommand = {
 		const sub = interaction.options.getSubcommand(true);
 		if (focused.name === 'name' && sub === 'mod') {
 			await interaction.respond(modChoices(context, focused.value));
-		} else if (focused.name === 'name' && sub === 'author') {
+		} else if (focused.name === 'name' && sub === 'owner') {
 			const owners = context.catalog.owners(focused.value.trim(), LIMITS.autocompleteChoices);
 			await interaction.respond(fitChoices(owners.map((o) => ({ name: o, value: o }))));
 		} else if (focused.name === 'factorio_version') {

@@ -14,7 +14,8 @@ import { EMBED_COLOR } from '../render/components.js';
 import { LIMITS, chunkWithin, discordTimestamp, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
 import type { FeedStatus } from '../services/announcements/feedStatus.js';
-import type { Subscription } from '../services/announcements/subscriptions.js';
+import type { FeedHealth } from '../services/announcements/releaseFeed.js';
+import { describeTarget, type Subscription } from '../services/announcements/subscriptions.js';
 
 const data = new SlashCommandBuilder()
 	.setName('subscriptions')
@@ -24,7 +25,7 @@ const data = new SlashCommandBuilder()
 	.toJSON();
 
 /** One line block per subscription: health first, so a paused feed is seen at once. */
-export function subscriptionLine(describe: string, subscription: Subscription): string {
+export function subscriptionLine(describe: string, subscription: Subscription, failedPosts?: string): string {
 	const health =
 		subscription.health.state === 'active'
 			? '✅ active'
@@ -37,14 +38,25 @@ export function subscriptionLine(describe: string, subscription: Subscription): 
 	]
 		.filter(Boolean)
 		.join(' · ');
-	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}`;
+	const failed = failedPosts ? `\n⚠️ ${failedPosts}` : '';
+	return `**${describe}** (\`${subscription.id}\`)\n${details}\n${health}${failed}`;
 }
 
 /**
  * One line on the release feed as a whole: when the portal was last checked, or since when it fails and, while the
  * poller backs off, when it checks next. Admins see a silent feed explained instead of wondering.
  */
-export function feedLine(status: FeedStatus): string {
+export function feedLine(status: FeedStatus, mods?: Pick<FeedHealth, 'failingMods' | 'failingModCount'>): string {
+	const line = pollLine(status);
+	if (!mods || mods.failingModCount === 0) return line;
+	const names = mods.failingMods.map((mod) => `${truncate(mod.name, 60)} (${mod.reason})`).join(', ');
+	const more =
+		mods.failingModCount > mods.failingMods.length ? ` and ${mods.failingModCount - mods.failingMods.length} more` : '';
+	const count = mods.failingModCount === 1 ? '1 mod' : `${mods.failingModCount} mods`;
+	return `${line}\n⚠️ ${count} could not be read and ${mods.failingModCount === 1 ? 'is' : 'are'} skipped for now, retried later: ${names}${more}.`;
+}
+
+function pollLine(status: FeedStatus): string {
 	if (status.failingSince) {
 		const since = discordTimestamp(status.failingSince.toISOString(), 'R') ?? 'a while';
 		const next = status.nextCheckAt ? discordTimestamp(status.nextCheckAt.toISOString(), 'R') : undefined;
@@ -65,17 +77,22 @@ export const subscriptionsCommand = {
 		if (!interaction.inCachedGuild()) throw new UserError('Subscriptions work in servers the bot is in.');
 		// The subscription store may have to be read: acknowledge within Discord's 3 s first.
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-		const list = context.subscriptions.list(interaction.guildId);
+		const [list, health, failed] = await Promise.all([
+			context.subscriptions.list(interaction.guildId),
+			context.feed.health(),
+			context.feed.failedPosts(interaction.guildId),
+		]);
+		const feed = truncate(feedLine(health.status, health), 1_500);
 		if (list.length === 0) {
 			await interaction.editReply({
-				content: `This server has no subscriptions yet. Add one with \`/subscribe\`.\n${feedLine(context.feedStatus)}`,
+				content: `This server has no subscriptions yet. Add one with \`/subscribe\`.\n${feed}`,
 			});
 			return;
 		}
 		const embeds: APIEmbed[] = [];
 		let description = '';
 		for (const subscription of list) {
-			const line = subscriptionLine(context.subscriptions.describe(subscription), subscription);
+			const line = subscriptionLine(describeTarget(subscription.target), subscription, failed.get(subscription.id));
 			if (description.length + line.length + 2 > LIMITS.embedDescription - 100) {
 				embeds.push({ color: EMBED_COLOR, description });
 				description = '';
@@ -89,7 +106,7 @@ export const subscriptionsCommand = {
 		// Several embeds fit in one message up to 6,000 characters; 50 subscriptions need about two messages.
 		const [first, ...rest] = chunkEmbeds(embeds);
 		await interaction.editReply({
-			content: feedLine(context.feedStatus),
+			content: feed,
 			embeds: first ?? [],
 			allowedMentions: { parse: [] },
 		});

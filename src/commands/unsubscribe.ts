@@ -2,11 +2,11 @@
  * `/unsubscribe subscription:<autocomplete>`: removes one of this server's subscriptions (and its waiting posts).
  */
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import type { BotContext, Command } from '../discord/command.js';
+import type { Command } from '../discord/command.js';
 import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
 import { UserError } from '../services/errors.js';
-import type { Subscription } from '../services/announcements/subscriptions.js';
+import { describeTarget, type Subscription } from '../services/announcements/subscriptions.js';
 
 const data = new SlashCommandBuilder()
 	.setName('unsubscribe')
@@ -19,13 +19,9 @@ const data = new SlashCommandBuilder()
 	.toJSON();
 
 /** A subscription's label in menus: `mod Krastorio2 → #announcements` (channel names from the cache). */
-export function subscriptionLabel(
-	context: BotContext,
-	subscription: Subscription,
-	channelName: string | undefined,
-): string {
+export function subscriptionLabel(subscription: Subscription, channelName: string | undefined): string {
 	return truncate(
-		`${context.subscriptions.describe(subscription)} → #${channelName ?? subscription.channelId}`,
+		`${describeTarget(subscription.target)} → #${channelName ?? subscription.channelId}`,
 		LIMITS.choiceName,
 	);
 }
@@ -38,22 +34,20 @@ export const unsubscribeCommand = {
 		// Removing writes the store, which can take longer than Discord's 3 s.
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const input = interaction.options.getString('subscription', true).trim();
-		const list = context.subscriptions.list(interaction.guildId);
+		const list = await context.subscriptions.list(interaction.guildId);
 		const subscription =
 			list.find((s) => s.id === input) ??
-			list.find(
-				(s) => subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name) === input,
-			);
+			list.find((s) => subscriptionLabel(s, interaction.guild.channels.cache.get(s.channelId)?.name) === input);
 		if (!subscription)
 			throw new UserError('No such subscription in this server. Pick one from the list, or see `/subscriptions`.');
 		const channel = interaction.guild.channels.cache.get(subscription.channelId);
 		if (channel && !channel.permissionsFor(interaction.member).has(PermissionFlagsBits.ManageChannels)) {
 			throw new UserError(`You need the Manage Channels permission in <#${channel.id}> to change its subscriptions.`);
 		}
+		// Its waiting posts and forum posts go with it (one statement).
 		await context.subscriptions.remove(interaction.guildId, subscription.id);
-		await context.outbox.dropSubscription(subscription.id);
 		await interaction.editReply({
-			content: `Unsubscribed: ${context.subscriptions.describe(subscription)} → <#${subscription.channelId}>.`,
+			content: `Unsubscribed: ${describeTarget(subscription.target)} → <#${subscription.channelId}>.`,
 			allowedMentions: { parse: [] },
 		});
 	},
@@ -63,10 +57,9 @@ export const unsubscribeCommand = {
 			return;
 		}
 		const typed = interaction.options.getFocused().toLowerCase();
-		const choices = context.subscriptions
-			.list(interaction.guildId)
+		const choices = (await context.subscriptions.list(interaction.guildId))
 			.map((s) => ({
-				name: subscriptionLabel(context, s, interaction.guild.channels.cache.get(s.channelId)?.name),
+				name: subscriptionLabel(s, interaction.guild.channels.cache.get(s.channelId)?.name),
 				value: s.id,
 			}))
 			.filter((c) => c.name.toLowerCase().includes(typed));

@@ -7,12 +7,10 @@ import type {
 import type { Logger } from '../log.js';
 import type { PortalLinks } from '../services/portal/links.js';
 import type { Catalog } from '../services/catalog/catalog.js';
-import type { FeedStatus } from '../services/announcements/feedStatus.js';
-import type { Outbox } from '../services/announcements/outbox.js';
+import type { ReleaseFeed } from '../services/announcements/releaseFeed.js';
+import type { SubscriptionRepository } from '../services/announcements/subscriptions.js';
 import type { PortalClient } from '../services/portal/client.js';
-import type { SubscriptionStore } from '../services/announcements/subscriptions.js';
 import type { ModpackStore } from '../services/modpack/savedModpacks.js';
-import type { Delivery } from './delivery.js';
 
 /** What every handler receives: the services it may call. Passed in, never imported as singletons. */
 export interface BotContext {
@@ -20,10 +18,9 @@ export interface BotContext {
 	catalog: Catalog;
 	links: PortalLinks;
 	log: Logger;
-	subscriptions: SubscriptionStore;
-	outbox: Outbox;
-	delivery: Delivery;
-	feedStatus: FeedStatus;
+	subscriptions: SubscriptionRepository;
+	/** The release feed: delivery, health. */
+	feed: ReleaseFeed;
 	/** The guilds' saved mod sets (`/modpack save`). */
 	modpacks: ModpackStore;
 }

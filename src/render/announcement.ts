@@ -281,7 +281,7 @@ export function renderAnnouncementMessages(
 		return marker ? truncate(marker, MARKER_MAX) : undefined;
 	};
 	if (announcements.length > options.digestThreshold) {
-		const keys = announcements.map((a) => a.key);
+		const keys = announcements.map((a) => a.releaseKey);
 		const embeds = withMarker([digestEmbed(links, announcements, reduced)], markerOf(keys, 0));
 		return [{ payload: fitMessage({ ...ping, embeds, components: [] }), keys }];
 	}
@@ -293,7 +293,7 @@ export function renderAnnouncementMessages(
 			);
 	return groups.map((group, index) => {
 		const [only] = group;
-		const keys = group.map((a) => a.key);
+		const keys = group.map((a) => a.releaseKey);
 		const marker = markerOf(keys, index);
 		const embeds = reduced
 			? withMarker(

@@ -113,6 +113,25 @@ const catalogPosition: Migration = {
 };
 
 /**
+ * The release feed on the tables: an index on `target_key` (a release is matched by the few keys it can have, see
+ * `matchKeys` in `services/announcements/subscriptions.ts`), and `feed_mod_failures`, the mods whose `/full` answer
+ * or snapshot failed, with their per-mod backoff (issue 6: one bad mod never stops the feed).
+ */
+const feedTables: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.createIndex('subscriptions_target_key').on('subscriptions').column('target_key').execute();
+		await db.schema
+			.createTable('feed_mod_failures')
+			.addColumn('mod_name', 'text', (c) => c.primaryKey())
+			.addColumn('failures', 'integer', (c) => c.notNull())
+			.addColumn('last_error', 'text', (c) => c.notNull())
+			.addColumn('first_failed_at', 'bigint', (c) => c.notNull())
+			.addColumn('retry_at', 'bigint', (c) => c.notNull())
+			.execute();
+	},
+};
+
+/**
  * Saved mod sets (`/modpack save`): one row per set, unique by lower-case name per guild, and its resolved closure.
  * `modpack_mods_mod` serves the feed's match of a release of mod X to the sets holding X.
  */
@@ -152,6 +171,7 @@ const modpacks: Migration = {
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 	'0001_initial': initial,
 	'0003_catalog_mods_position': catalogPosition,
+	'0004_feed_target_key_and_mod_failures': feedTables,
 	'0005_modpacks': modpacks,
 };
 

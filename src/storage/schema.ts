@@ -115,6 +115,18 @@ export interface CatalogModsTable {
 	data: string;
 }
 
+/** `feed_mod_failures`: a mod the feed could not read or snapshot, skipped and retried with a per-mod backoff. */
+export interface FeedModFailuresTable {
+	mod_name: string;
+	/** Failed attempts in a row. */
+	failures: number;
+	/** Short, secret-free reason of the last failure, shown in the feed's health. */
+	last_error: string;
+	first_failed_at: Millis;
+	/** Not tried again before this time. */
+	retry_at: Millis;
+}
+
 /** `modpacks`: a guild's named mod sets (`/modpack save`), resolved at saving; `/subscribe modpack` follows one. */
 export interface ModpacksTable {
 	/** 8 base36 characters; subscriptions refer to it as `modpack:{id}`. */
@@ -161,6 +173,7 @@ export interface Database {
 	known_releases: KnownReleasesTable;
 	state: StateTable;
 	catalog_mods: CatalogModsTable;
+	feed_mod_failures: FeedModFailuresTable;
 	modpacks: ModpacksTable;
 	modpack_mods: ModpackModsTable;
 }

@@ -45,7 +45,7 @@ function restOf(timeout = 15_000): REST {
 
 function announcement(mod: string, version = '1.2.0'): Announcement {
 	return {
-		key: `${mod}@${version}`,
+		releaseKey: `${mod}@${version}`,
 		mod,
 		title: `${mod} title`,
 		owner: 'Alice',

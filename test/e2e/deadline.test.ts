@@ -72,14 +72,14 @@ describe('the 3-second deadline with a slow portal', () => {
 		expect(subscribed.flags).toBe(64);
 		expect(JSON.stringify(shown.data)).toContain('Fully Automated Rail Layer 2.0.4');
 		expect(JSON.stringify(logged.data)).toContain('changelog');
-		expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(1);
+		expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(1);
 	});
 
 	it('does defer /subscriptions and /unsubscribe, which read and write the store, privately', async () => {
 		const list = await h.discord.chatInput({ name: 'subscriptions', user: 'admin' });
 		const listed = await answered(list.id);
 		expect(listed).toMatchObject({ status: 204, type: 5, flags: 64 });
-		const [subscription] = bot.context.subscriptions.list(h.discord.guildId);
+		const [subscription] = await bot.context.subscriptions.list(h.discord.guildId);
 		const remove = await h.discord.chatInput({
 			name: 'unsubscribe',
 			options: { subscription: subscription!.id },

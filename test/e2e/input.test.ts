@@ -95,7 +95,7 @@ describe('mod names and links checked before the portal', () => {
 				expect(hasInvisible(answer.content!)).toBe(false);
 			}
 			expect(h.portal.requests.slice(before).map((r) => r.path)).toEqual([]);
-			expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
+			expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
 		},
 	);
 
@@ -173,7 +173,7 @@ describe('filters checked on the server side', () => {
 				expect(answer.content!.length).toBeLessThanOrEqual(300);
 				expect(answer.content).not.toMatch(/[\n\u202e]/);
 			}
-			expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
+			expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
 		},
 	);
 
@@ -187,7 +187,7 @@ describe('filters checked on the server side', () => {
 		expect(answer.flags).toBe(EPHEMERAL);
 		expect(answer.content).toMatch(message);
 		expect(answer.content!.length).toBeLessThanOrEqual(500);
-		expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
+		expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
 	});
 
 	it('does refuse a category that is not in the list in /mod search too', async () => {
@@ -200,7 +200,7 @@ describe('filters checked on the server side', () => {
 		const answer = await run('subscribe', 'all', { factorio_version: '0.16', category: 'content', tag: 'trains' });
 		expect(answer.flags).toBe(EPHEMERAL);
 		expect(answer.content).toMatch(/^Subscribed all/);
-		const [subscription] = bot.context.subscriptions.list(h.discord.guildId);
+		const [subscription] = await bot.context.subscriptions.list(h.discord.guildId);
 		expect(subscription?.target).toEqual({
 			kind: 'all',
 			filters: { factorioVersion: '0.16', category: 'content', tag: 'trains' },
@@ -215,7 +215,7 @@ describe('filters checked on the server side', () => {
 	});
 
 	it('does cut the echo of a long owner name when no such owner exists', async () => {
-		const answer = await run('subscribe', 'author', { name: `nobody\n${'z'.repeat(6000)}` });
+		const answer = await run('subscribe', 'owner', { name: `nobody\n${'z'.repeat(6000)}` });
 		expect(answer.content).toMatch(/^No mod portal user `nobody z+…` owns a mod\./);
 		expect(answer.content!.length).toBeLessThanOrEqual(300);
 	});

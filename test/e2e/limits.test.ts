@@ -154,8 +154,8 @@ describe('answers within Discord’s limits', () => {
 
 	it('does suggest owners and Factorio versions within the limits when the portal holds hostile ones', async () => {
 		for (const [subcommand, focused, typed] of [
-			['author', 'name', 'o'],
-			['author', 'name', 'Owner name'],
+			['owner', 'name', 'o'],
+			['owner', 'name', 'Owner name'],
 			['all', 'factorio_version', ''],
 		] as const) {
 			const { id } = await h.discord.autocomplete({

@@ -12,7 +12,7 @@ beforeAll(async () => {
 	h = await createHarness({ env: { POLL_CRON: NEVER, CATALOG_CRON: NEVER } });
 	bot = await h.start();
 	await bot.jobs.releasePoller.run();
-	expect(bot.tracker.seeded).toBe(true);
+	expect(await bot.tracker.seededAt()).toBeDefined();
 });
 
 afterAll(async () => {
@@ -68,12 +68,12 @@ describe('a 429 with a long Retry-After', () => {
 
 		// Not one more request went out inside the 120 s.
 		expect(h.portal.requests.length - before).toBe(1);
-		expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
+		expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
 
 		const health = await run('subscriptions', undefined, {});
 		expect(health.content).toMatch(
 			/\(the mod portal: rate limited\); the bot backs off, next check <t:\d+:R>\. Nothing is lost/,
 		);
-		expect(bot.context.feedStatus.nextCheckAt!.getTime()).toBeGreaterThanOrEqual(startedAt + 119_000);
+		expect(bot.context.feed.status.nextCheckAt!.getTime()).toBeGreaterThanOrEqual(startedAt + 119_000);
 	});
 });

@@ -24,9 +24,9 @@ describe('the release poller on its schedule', () => {
 			user: 'admin',
 		});
 		await h.discord.interactionReply(id);
-		await expect.poll(() => bot.tracker.seeded, { timeout: 5000 }).toBe(true);
+		await expect.poll(async () => (await bot.tracker.seededAt()) !== undefined, { timeout: 5000 }).toBe(true);
 		// Let one tick pass after seeding so the release is found by polling, not by the seed.
-		await expect.poll(() => bot.context.feedStatus.lastSuccessAt, { timeout: 5000 }).toBeDefined();
+		await expect.poll(() => bot.context.feed.status.lastSuccessAt, { timeout: 5000 }).toBeDefined();
 		h.portal.addRelease('FARL', { version: '2.1.0', factorio_version: '0.16' });
 		const post = await h.discord.waitFor(
 			(r) => r.method === 'POST' && r.path === `/channels/${h.discord.channels.text}/messages` && r.status < 300,

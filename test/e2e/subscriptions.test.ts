@@ -63,7 +63,7 @@ afterAll(async () => {
 describe('release announcements end to end', () => {
 	it('seeds the known releases on the very first run and posts nothing', async () => {
 		await tick();
-		expect(bot.tracker.seeded).toBe(true);
+		expect(await bot.tracker.seededAt()).toBeDefined();
 		expect(h.discord.requestsTo('POST', /^\/channels\/\d+\/(messages|threads)$/)).toHaveLength(0);
 	});
 
@@ -72,18 +72,18 @@ describe('release announcements end to end', () => {
 		const farl = await command('subscribe', 'mod', { name: 'FARL', channel: text });
 		expect(farl.flags).toBe(EPHEMERAL);
 		expect(farl.content).toMatch(/^Subscribed mod FARL/);
-		const bob = await command('subscribe', 'author', {
+		const bob = await command('subscribe', 'owner', {
 			name: 'bobingabout',
 			channel: announcement,
 			role: h.discord.guilds[0]!.roles.admin,
 			changelog: 'summary',
 		});
-		expect(bob.content).toMatch(/^Subscribed author Bobingabout/);
+		expect(bob.content).toMatch(/^Subscribed owner Bobingabout/);
 		const all = await command('subscribe', 'all', { factorio_version: '0.16', channel: forum });
 		expect(all.content).toMatch(/^Subscribed all/);
 		const again = await command('subscribe', 'mod', { name: 'Fully Automated Rail Layer', channel: text });
 		expect(again.content).toMatch(/^Already subscribed/);
-		expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(3);
+		expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(3);
 	});
 
 	it('refuses members without Manage Channels and channels the bot cannot post in, naming the permissions', async () => {
@@ -95,7 +95,7 @@ describe('release announcements end to end', () => {
 		expect(noAccess.content).toContain('Send Messages');
 		const unknown = await command('subscribe', 'mod', { name: 'no-such-mod-anywhere' });
 		expect(unknown.content).toContain('No mod named');
-		expect(bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(3);
+		expect(await bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(3);
 	});
 
 	it('posts exactly the new releases into exactly the subscribed channels', async () => {
@@ -169,8 +169,15 @@ describe('release announcements end to end', () => {
 		h.portal.addRelease('brand-new-mod', { version: '0.1.1', factorio_version: '0.16' });
 		await tick();
 		expect(forumPosts()).toHaveLength(3);
-		const threadId = bot.context.subscriptions.list(h.discord.guildId).find((s) => s.target.kind === 'all')!
-			.forumThreads['brand-new-mod'];
+		const all = (await bot.context.subscriptions.list(h.discord.guildId)).find((s) => s.target.kind === 'all')!;
+		const threadId = (
+			await bot.database.db
+				.selectFrom('forum_threads')
+				.select('thread_id')
+				.where('subscription_id', '=', all.id)
+				.where('mod_name', '=', 'brand-new-mod')
+				.executeTakeFirst()
+		)?.thread_id;
 		expect(threadId).toBeDefined();
 		// The post opened with 0.1.0 (its starter message); 0.1.1 went into the same post.
 		expect(titles(threadId!)).toEqual(['Brand New Mod 0.1.0', 'Brand New Mod 0.1.1']);
@@ -190,7 +197,7 @@ describe('release announcements end to end', () => {
 		await tick();
 		expect(titles(text)).not.toContain('Fully Automated Rail Layer 2.0.7');
 		expect(titles(announcement)).toContain("Bob's Metals, Chemicals and Intermediates 0.16.2");
-		const farl = bot.context.subscriptions.list(h.discord.guildId).find((s) => s.target.kind === 'mod')!;
+		const farl = (await bot.context.subscriptions.list(h.discord.guildId)).find((s) => s.target.kind === 'mod')!;
 		expect(farl.health.state).toBe('paused');
 
 		const list = await command('subscriptions', undefined, {});
@@ -246,12 +253,12 @@ describe('release announcements end to end', () => {
 		// Unchanged commands are not uploaded again on restart.
 		expect(h.discord.requestsTo('PUT', /\/commands$/)).toHaveLength(registrations);
 		// The restarted bot finds the post pending and sends it again with the same nonce: Discord returns the first one.
-		await bot.context.delivery.deliverDue(new Date(Date.now() + 24 * 3600_000));
+		await bot.context.feed.deliverDue(new Date(Date.now() + 24 * 3600_000));
 		const sends = h.discord.messages(text).filter((r) => JSON.stringify(r.body).includes('2.0.9'));
 		expect(sends.length).toBeGreaterThan(1);
 		expect(new Set(sends.map((r) => (r.body as { nonce: string }).nonce)).size).toBe(1);
 		expect(titles(text).filter((t) => t === 'Fully Automated Rail Layer 2.0.9')).toHaveLength(1);
-		expect(bot.context.outbox.stats().pending).toBe(0);
+		expect((await bot.context.feed.outbox.stats()).pending).toBe(0);
 	});
 
 	it('announces recent releases found by the catalog refresh reconciliation and records old ones silently', async () => {
@@ -262,7 +269,7 @@ describe('release announcements end to end', () => {
 		await bot.jobs.catalogRefresh.run();
 		await tick();
 		expect(titles(announcement).filter((t) => t.startsWith("Bob's Warfare"))).toEqual(["Bob's Warfare 0.16.5"]);
-		expect(bot.tracker.known('bobwarfare')).toBe('0.16.5');
+		expect(await bot.tracker.known('bobwarfare')).toBe('0.16.5');
 	});
 
 	it('sends one digest instead of a flood when a channel gets more than DIGEST_THRESHOLD releases', async () => {
@@ -290,14 +297,38 @@ describe('release announcements end to end', () => {
 		for (const mod of mods) expect(text).toContain(`/mod/${mod}`);
 	});
 
+	it('announces a normal release beside a poisoned mod, skips the poisoned one and shows it in /subscriptions', async () => {
+		const { text, announcement } = h.discord.channels;
+		// bobconfig's answer fails the schema on every request; FARL is released in the same tick.
+		h.portal.fault({ kind: 'garbage', path: /^\/api\/mods\/bobconfig\/full$/ });
+		h.portal.addRelease('bobconfig', { version: '0.16.9', factorio_version: '0.16' });
+		h.portal.addRelease('FARL', { version: '2.0.10', factorio_version: '0.16' });
+		try {
+			await tick();
+			expect(titles(text).filter((t) => t === 'Fully Automated Rail Layer 2.0.10')).toHaveLength(1);
+			expect(titles(announcement).some((t) => t.includes('0.16.9'))).toBe(false);
+			// Not recorded as known, so it is detected again once it can be read.
+			expect(await bot.tracker.known('bobconfig')).not.toBe('0.16.9');
+			const health = await command('subscriptions', undefined, {});
+			expect(health.content).toContain('1 mod could not be read');
+			expect(health.content).toContain('bobconfig (the mod portal: invalid response)');
+			// The next tick inside the mod's backoff does not ask for it again, and the feed goes on.
+			const before = h.portal.requests.filter((r) => r.path === '/api/mods/bobconfig/full').length;
+			await tick();
+			expect(h.portal.requests.filter((r) => r.path === '/api/mods/bobconfig/full')).toHaveLength(before);
+		} finally {
+			h.portal.clearFaults();
+		}
+	});
+
 	it('removes the subscriptions of a deleted channel', async () => {
 		expect(
-			bot.context.subscriptions.list(h.discord.guildId).some((s) => s.channelId === h.discord.channels.forum),
+			(await bot.context.subscriptions.list(h.discord.guildId)).some((s) => s.channelId === h.discord.channels.forum),
 		).toBe(true);
 		h.discord.deleteChannel(h.discord.channels.forum);
 		await expect
-			.poll(() =>
-				bot.context.subscriptions.list(h.discord.guildId).some((s) => s.channelId === h.discord.channels.forum),
+			.poll(async () =>
+				(await bot.context.subscriptions.list(h.discord.guildId)).some((s) => s.channelId === h.discord.channels.forum),
 			)
 			.toBe(false);
 		const list = await command('subscriptions', undefined, {});
@@ -314,16 +345,19 @@ describe('release announcements end to end', () => {
 		const choices = ((await h.discord.interactionReply(id)).data as { choices: { name: string; value: string }[] })
 			.choices;
 		expect(choices).toHaveLength(1);
-		expect(choices[0]!.name).toContain('author Bobingabout');
+		expect(choices[0]!.name).toContain('owner Bobingabout');
 		const reply = await command('unsubscribe', undefined, { subscription: choices[0]!.value });
-		expect(reply.content).toMatch(/^Unsubscribed: author Bobingabout/);
-		expect(bot.context.subscriptions.list(h.discord.guildId).some((s) => s.target.kind === 'author')).toBe(false);
+		expect(reply.content).toMatch(/^Unsubscribed: owner Bobingabout/);
+		expect((await bot.context.subscriptions.list(h.discord.guildId)).some((s) => s.target.kind === 'owner')).toBe(
+			false,
+		);
 	});
 
 	it('forgets every subscription of a server that removed the bot', async () => {
-		expect(bot.context.subscriptions.list(h.discord.guildId).length).toBeGreaterThan(0);
+		expect((await bot.context.subscriptions.list(h.discord.guildId)).length).toBeGreaterThan(0);
 		h.discord.removeGuild(h.discord.guildId);
 		await expect.poll(() => bot.context.subscriptions.list(h.discord.guildId)).toHaveLength(0);
-		expect(bot.context.outbox.stats().pending).toBe(0);
+		expect(await bot.database.db.selectFrom('forum_threads').selectAll().execute()).toHaveLength(0);
+		expect((await bot.context.feed.outbox.stats()).pending).toBe(0);
 	});
 });

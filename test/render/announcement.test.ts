@@ -38,7 +38,12 @@ function announce(options: {
 		releases: [{ version, released_at: '2025-01-02T03:04:05.000Z', info_json: { factorio_version: '2.0' } }],
 	});
 	const release = mod.releases[0]!;
-	return announcementFromEvent({ mod, release, isNewMod: options.isNewMod ?? false, key: `${mod.name}@${version}` });
+	return announcementFromEvent({
+		mod,
+		release,
+		isNewMod: options.isNewMod ?? false,
+		releaseKey: `${mod.name}@${version}`,
+	});
 }
 
 /** Discord's count for the 6,000 limit, computed here independently of the code under test. */
@@ -65,7 +70,7 @@ function expectWithinLimits(messages: readonly AnnouncementMessage[], announceme
 			expect(embed.title?.length ?? 0).toBeLessThanOrEqual(256);
 		}
 	}
-	expect(messages.flatMap((m) => m.keys)).toEqual(announcements.map((a) => a.key));
+	expect(messages.flatMap((m) => m.keys)).toEqual(announcements.map((a) => a.releaseKey));
 }
 
 const FULL_LINK = '[… full changelog](https://mods.factorio.com/mod/some-mod/changelog)';
@@ -249,7 +254,7 @@ describe('renderAnnouncementMessages', () => {
 				const announcements = Array.from({ length: count }, (_, n): Announcement => {
 					const snapshot = snapshots[n % snapshots.length]!;
 					const title = `A rather long mod title number ${n} `.repeat(6);
-					return { ...snapshot, mod: `m${n}`, key: `m${n}@${snapshot.version}`, title };
+					return { ...snapshot, mod: `m${n}`, releaseKey: `m${n}@${snapshot.version}`, title };
 				});
 				const messages = renderAnnouncementMessages(links, { changelog: detail }, announcements, {
 					digestThreshold: 30,
@@ -276,7 +281,7 @@ describe('renderAnnouncementMessages', () => {
 		});
 		expect(messages).toHaveLength(1);
 		const [message] = messages;
-		expect(message?.keys).toEqual(announcements.map((a) => a.key));
+		expect(message?.keys).toEqual(announcements.map((a) => a.releaseKey));
 		expect(message?.payload.content).toBe('<@&7>');
 		expect(message?.payload.embeds).toHaveLength(1);
 		const embed = message!.payload.embeds[0]!;
@@ -315,7 +320,7 @@ describe('the reduced form and the marker', () => {
 			reduced: true,
 		});
 		expect(rest).toEqual([]);
-		expect(message?.keys).toEqual([a.key]);
+		expect(message?.keys).toEqual([a.releaseKey]);
 		expect(message?.payload.content).toBe('<@&42>');
 		const embed = message!.payload.embeds[0]!;
 		expect(embed).toMatchObject({

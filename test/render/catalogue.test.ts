@@ -168,7 +168,7 @@ describe('every autocomplete answer', () => {
 /** Announcements the way the poller makes them: every release of every mod, each version of the changelogs. */
 function announcementsOf(mod: ModDetails, isNewMod: boolean): Announcement[] {
 	return mod.releases.map((release) =>
-		announcementFromEvent({ mod, release, isNewMod, key: `${mod.name}@${release.version}` }),
+		announcementFromEvent({ mod, release, isNewMod, releaseKey: `${mod.name}@${release.version}` }),
 	);
 }
 
@@ -181,7 +181,7 @@ const changelogReleases = withChangelogs.flatMap((mod) =>
 				mod,
 				release: { ...mod.releases[0]!, version: section.version },
 				isNewMod: false,
-				key: `${mod.name}@${section.version}`,
+				releaseKey: `${mod.name}@${section.version}`,
 			}),
 		),
 );
@@ -226,8 +226,8 @@ describe('every announcement message', () => {
 						marker: ({ index }) => (size % 2 === 0 ? hostileMarker : `ref ${size}-${index}`),
 					};
 					const messages = renderAnnouncementMessages(links, { changelog: detail, roleId: '42' }, group, options);
-					if (messages.flatMap((m) => m.keys).join() !== group.map((a) => a.key).join())
-						problems.push(`size ${size}: keys ${group[0]?.key ?? ''} not covered once`);
+					if (messages.flatMap((m) => m.keys).join() !== group.map((a) => a.releaseKey).join())
+						problems.push(`size ${size}: keys ${group[0]?.releaseKey ?? ''} not covered once`);
 					for (const { payload, keys } of messages) {
 						if (payload.embeds.length !== keys.length) problems.push(`${keys[0] ?? ''}: embeds dropped`);
 						for (const problem of payloadProblems(payload)) problems.push(`${keys[0] ?? ''} (${size}): ${problem}`);

@@ -1,11 +1,12 @@
-import Keyv from 'keyv';
 import { Backoff, POLL_BACKOFF, type BackoffPolicy } from '../../src/jobs/backoff.js';
 import { pollerPortal, scheduleReleasePoller } from '../../src/jobs/releasePoller.js';
 import { silentLogger } from '../../src/log.js';
-import { FeedStatus } from '../../src/services/announcements/feedStatus.js';
+import type { FeedStatus } from '../../src/services/announcements/feedStatus.js';
 import { Outbox } from '../../src/services/announcements/outbox.js';
+import { ReleaseFeed } from '../../src/services/announcements/releaseFeed.js';
 import { ReleaseTracker } from '../../src/services/announcements/releaseTracker.js';
-import { SubscriptionStore } from '../../src/services/announcements/subscriptions.js';
+import { SubscriptionRepository } from '../../src/services/announcements/subscriptions.js';
+import { openDatabase } from '../../src/storage/database.js';
 import { Catalog } from '../../src/services/catalog/catalog.js';
 import { PortalClient } from '../../src/services/portal/client.js';
 import type { FakePortal } from './fakePortal.js';
@@ -14,8 +15,8 @@ import type { FakePortal } from './fakePortal.js';
 export const NEVER = '0 0 1 1 *';
 
 /**
- * The release poller as `startBot` wires it (the real portal client, catalog, tracker and backoff, an in-memory
- * store), without Discord: delivery is counted, not sent. Ticks run with {@link PollerRig.tick} on a clock the caller
+ * The release poller as `startBot` wires it (the real portal client, catalog, feed and backoff, an in-memory
+ * SQLite store), without Discord: delivery is counted, not sent. Ticks run with {@link PollerRig.tick} on a clock the caller
  * moves, so outages of minutes or hours run in milliseconds.
  */
 export interface PollerRig {
@@ -46,33 +47,30 @@ export async function pollerRig(
 ): Promise<PollerRig> {
 	const clock = { at: options.start ?? Date.now() };
 	const now = () => clock.at;
-	const store = new Keyv();
+	const database = await openDatabase('sqlite://:memory:');
+	const { db, engine } = database;
 	const client = new PortalClient({ baseUrl: portal.url, now, retryBaseMs: 1, retryMaxMs: 20, timeoutMs: 2_000 });
 	const catalog = new Catalog();
 	await catalog.refresh(client);
-	const tracker = new ReleaseTracker({ store, portal: options.retries === true ? client : pollerPortal(client) });
-	const status = new FeedStatus();
+	const tracker = new ReleaseTracker({ db, portal: options.retries === true ? client : pollerPortal(client) });
 	const backoff = new Backoff(options.policy ?? POLL_BACKOFF, now);
 	let deliveries = 0;
-	const job = scheduleReleasePoller({
-		cron: NEVER,
-		backoff,
-		pipeline: {
-			tracker,
-			subscriptions: new SubscriptionStore({ store, maxPerGuild: 50 }),
-			outbox: new Outbox({ store }),
-			delivery: {
-				deliverDue: () => {
-					deliveries++;
-					return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0 });
-				},
+	const feed = new ReleaseFeed({
+		db,
+		subscriptions: new SubscriptionRepository({ db, engine, maxPerGuild: 50 }),
+		tracker,
+		outbox: new Outbox({ db, engine }),
+		delivery: {
+			deliverDue: () => {
+				deliveries++;
+				return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0, found: 0, reduced: 0 });
 			},
-			catalog,
-			log: silentLogger(),
-			announceMaxAgeMs: 86_400_000,
-			status,
 		},
+		catalog,
+		announceMaxAgeMs: 86_400_000,
 	});
+	const status = feed.status;
+	const job = scheduleReleasePoller({ cron: NEVER, backoff, feed, log: silentLogger() });
 	return {
 		client,
 		status,
@@ -81,6 +79,9 @@ export async function pollerRig(
 		clock,
 		deliveries: () => deliveries,
 		tick: () => job.run(),
-		stop: () => job.stop(),
+		async stop() {
+			await job.stop();
+			await database.close();
+		},
 	};
 }

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { findSection, parseChangelog, type ChangelogSection } from '../factorio/changelog.js';
 import type { ReleaseEvent } from './releaseTracker.js';
-import { cutAtLine } from '../../render/limits.js';
+import { cutAtLine } from '../text.js';
 
 /** A release as delivery renders it: a snapshot taken at detection, so posting needs no portal call. */
 export interface Announcement {
 	/** `mod@version`. */
-	key: string;
+	releaseKey: string;
 	/** The mod's internal name. */
 	mod: string;
 	title: string;
@@ -72,7 +72,7 @@ function snapshotSection(section: ChangelogSection): { section: ChangelogSection
 export function announcementFromEvent(event: ReleaseEvent): Announcement {
 	const { mod, release } = event;
 	const announcement: Announcement = {
-		key: event.key,
+		releaseKey: event.releaseKey,
 		mod: mod.name,
 		title: mod.title,
 		owner: mod.owner,
@@ -105,7 +105,7 @@ const SectionSchema = z.object({
 	text: z.string(),
 });
 export const AnnouncementSchema = z.object({
-	key: z.string().min(1),
+	releaseKey: z.string().min(1),
 	mod: z.string().min(1),
 	title: z.string(),
 	owner: z.string(),

@@ -1,25 +1,20 @@
 /**
- * Release subscriptions: which Discord channel wants announcements of which mods, and whether posting there
- * currently works. Knows nothing of discord.js; ids are plain snowflake strings.
+ * Release subscriptions on the `subscriptions` table (`storage/schema.ts`): which Discord channel wants announcements
+ * of which mods, and whether posting there currently works. Knows nothing of discord.js; ids are snowflake strings.
  *
- * Storage layout (keyv), one JSON document per guild plus an index:
- * - `subscriptions:index` -> `{ v: 1, guilds: string[] }`: the guilds that have a document.
- * - `subscriptions:guild:{guildId}` -> `{ v: 1, subscriptions: Subscription[] }`.
- *
- * Why: a change (a command, a pause, a post's timestamp) rewrites one small document (at most `maxPerGuild`
- * subscriptions) instead of all of them, and start-up reads everything with two queries however many guilds there
- * are (10,000 subscriptions load in well under a second). The index is written before a new guild's document and
- * without a removed guild before its document goes, so a crash in between leaves at worst an unreferenced document,
- * never a subscription the index does not reach.
+ * A subscription's identity within its channel is its `target_key` (unique with `channel_id`): `mod:{name}`,
+ * `owner:{lower-case owner}`, `all:{factorio_version}|{category}|{tag}` (empty for "any"). A release is matched by
+ * the few keys it can have ({@link matchKeys}), one indexed `IN` lookup instead of a scan of every subscription.
+ * Removing a subscription (by id, channel or guild) drops its waiting posts and forum threads in the same statement
+ * (foreign keys with `on delete cascade`).
  */
 import { randomBytes } from 'node:crypto';
-import type Keyv from 'keyv';
-import { SerialQueue, deleteDocuments, readDocuments, writeDocuments } from '../../storage/documents.js';
-import { z } from 'zod';
-import { silentLogger, type Logger } from '../../log.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Engine } from '../../storage/database.js';
+import type { Database, NewSubscriptionRow, SubscriptionRow } from '../../storage/schema.js';
 import { UserError } from '../errors.js';
 import { factorioMinor } from '../factorio/version.js';
-import type { ReleaseEvent } from './releaseTracker.js';
+import type { ModDetails, Release } from '../portal/schemas.js';
 
 /** How much of a release's changelog section a subscription's posts show: all of it, the first entries, or none. */
 export type ChangelogDetail = 'full' | 'summary' | 'none';
@@ -36,7 +31,7 @@ export interface SubscriptionFilters {
 
 /** What a subscription follows: one mod (by internal name), one owner's mods, or every mod passing filters. */
 export type SubscriptionTarget =
-	{ kind: 'mod'; name: string } | { kind: 'author'; owner: string } | { kind: 'all'; filters: SubscriptionFilters };
+	{ kind: 'mod'; name: string } | { kind: 'owner'; owner: string } | { kind: 'all'; filters: SubscriptionFilters };
 
 /** Whether posting works; a paused subscription keeps collecting posts in the outbox until it is resumed. */
 export type SubscriptionHealth = { state: 'active' } | { state: 'paused'; reason: string; since: string };
@@ -48,6 +43,8 @@ export interface Subscription {
 	guildId: string;
 	/** A text, announcement or forum channel, or a thread. */
 	channelId: string;
+	/** Discord's channel type number (0 text, 5 announcement, 10-12 threads, 15 forum); -1 when not known yet. */
+	channelType: number;
 	target: SubscriptionTarget;
 	/** Role pinged with each post. */
 	roleId?: string;
@@ -59,49 +56,19 @@ export interface Subscription {
 	/** ISO 8601 time of the last delivered post. */
 	lastPostAt?: string;
 	health: SubscriptionHealth;
-	/** Forum channels: mod name -> the forum post (thread) id that mod's releases go to. */
-	forumThreads: Record<string, string>;
 }
 
-/** What {@link SubscriptionStore.add} takes. */
+/** What {@link SubscriptionRepository.add} takes. */
 export type NewSubscription = Pick<
 	Subscription,
 	'guildId' | 'channelId' | 'target' | 'roleId' | 'changelog' | 'createdBy'
->;
+> & {
+	/** Discord's channel type number of `channelId`; default -1 (unknown: the poster looks it up). */
+	channelType?: number;
+};
 
-/** What {@link SubscriptionStore.add} did: a new subscription, or the existing one for the same channel and target. */
+/** What {@link SubscriptionRepository.add} did: a new subscription, or the existing one for the same channel and target. */
 export type AddStatus = 'created' | 'exists' | 'resumed' | 'updated';
-
-const INDEX_KEY = 'subscriptions:index';
-const guildKey = (guildId: string) => `subscriptions:guild:${guildId}`;
-
-const FiltersSchema = z.object({
-	factorioVersion: z.string().optional(),
-	category: z.string().optional(),
-	tag: z.string().optional(),
-});
-const SubscriptionSchema = z.object({
-	id: z.string().min(1),
-	guildId: z.string().min(1),
-	channelId: z.string().min(1),
-	target: z.discriminatedUnion('kind', [
-		z.object({ kind: z.literal('mod'), name: z.string().min(1) }),
-		z.object({ kind: z.literal('author'), owner: z.string().min(1) }),
-		z.object({ kind: z.literal('all'), filters: FiltersSchema }),
-	]),
-	roleId: z.string().optional(),
-	changelog: z.enum(['full', 'summary', 'none']),
-	createdBy: z.string(),
-	createdAt: z.string(),
-	lastPostAt: z.string().optional(),
-	health: z.discriminatedUnion('state', [
-		z.object({ state: z.literal('active') }),
-		z.object({ state: z.literal('paused'), reason: z.string(), since: z.string() }),
-	]),
-	forumThreads: z.record(z.string(), z.string()).default({}),
-});
-const IndexSchema = z.object({ v: z.literal(1), guilds: z.array(z.string()) });
-const GuildDocumentSchema = z.object({ v: z.literal(1), subscriptions: z.array(z.unknown()) });
 
 function normalise(value: string | undefined, lower: boolean): string | undefined {
 	const trimmed = value?.trim();
@@ -114,8 +81,8 @@ function normaliseTarget(target: SubscriptionTarget): SubscriptionTarget {
 	switch (target.kind) {
 		case 'mod':
 			return { kind: 'mod', name: target.name.trim() };
-		case 'author':
-			return { kind: 'author', owner: target.owner.trim() };
+		case 'owner':
+			return { kind: 'owner', owner: target.owner.trim() };
 		case 'all': {
 			const filters: SubscriptionFilters = {};
 			const version = factorioMinor(normalise(target.filters.factorioVersion, false));
@@ -129,334 +96,314 @@ function normaliseTarget(target: SubscriptionTarget): SubscriptionTarget {
 	}
 }
 
-/** Identity of a target: mod names are case-sensitive (as on the portal), owner names are not. */
-function targetKey(target: SubscriptionTarget): string {
+const allKey = (version: string, category: string, tag: string) => `all:${version}|${category}|${tag}`;
+
+/** Identity of a (normalised) target: mod names are case-sensitive (as on the portal), owner names are not. */
+export function targetKey(target: SubscriptionTarget): string {
 	switch (target.kind) {
 		case 'mod':
 			return `mod:${target.name}`;
-		case 'author':
-			return `author:${target.owner.toLowerCase()}`;
+		case 'owner':
+			return `owner:${target.owner.toLowerCase()}`;
 		case 'all':
-			return `all:${target.filters.factorioVersion ?? ''}|${target.filters.category ?? ''}|${target.filters.tag ?? ''}`;
-	}
-}
-
-function newId(taken: (id: string) => boolean): string {
-	for (;;) {
-		// 6 random bytes = 48 bits, printed in base36 and cut to 8 characters (about 41 bits).
-		const id = BigInt(`0x${randomBytes(6).toString('hex')}`)
-			.toString(36)
-			.padStart(8, '0')
-			.slice(-8);
-		if (!taken(id)) return id;
+			return allKey(target.filters.factorioVersion ?? '', target.filters.category ?? '', target.filters.tag ?? '');
 	}
 }
 
 /**
- * The subscriptions of every guild, all held in memory and persisted in keyv (layout in the module comment).
- *
- * Changes run one at a time; each one is written (the promise resolves after the store confirmed the write) before
- * it becomes visible to `list`, `get`, `all` and `matching`. Objects handed out are replaced, never changed, by later
- * changes.
+ * Every `target_key` a subscription wanting this release can have: `mod:{name}`, `owner:{lower-case owner}`, and
+ * for `all` each combination of "any" or the release's value of `factorio_version` (its `major.minor`), category
+ * and tag (lower case). A release with 3 tags has 2 + 2 × 2 × 4 = 18 keys.
  */
-export class SubscriptionStore {
-	readonly #store: Keyv;
+export function matchKeys(
+	mod: Pick<ModDetails, 'name' | 'owner' | 'category' | 'tags'>,
+	release: Pick<Release, 'factorioVersion'>,
+): string[] {
+	const versions = ['', factorioMinor(release.factorioVersion) ?? ''];
+	const categories = ['', mod.category?.toLowerCase() ?? ''];
+	const tags = ['', ...mod.tags.map((tag) => tag.toLowerCase())];
+	const keys = new Set([`mod:${mod.name}`, `owner:${mod.owner.toLowerCase()}`]);
+	for (const version of versions) {
+		for (const category of categories) for (const tag of tags) keys.add(allKey(version, category, tag));
+	}
+	return [...keys];
+}
+
+/** A short label: `mod Krastorio2`, `owner Bobingabout`, `all mods`, `all mods (Factorio 2.0, tag trains)`. */
+export function describeTarget(target: SubscriptionTarget): string {
+	switch (target.kind) {
+		case 'mod':
+			return `mod ${target.name}`;
+		case 'owner':
+			return `owner ${target.owner}`;
+		case 'all': {
+			const { factorioVersion, category, tag } = target.filters;
+			const parts = [
+				factorioVersion ? `Factorio ${factorioVersion}` : undefined,
+				category ? `category ${category}` : undefined,
+				tag ? `tag ${tag}` : undefined,
+			].filter((part) => part !== undefined);
+			return parts.length > 0 ? `all mods (${parts.join(', ')})` : 'all mods';
+		}
+	}
+}
+
+function newId(): string {
+	// 6 random bytes = 48 bits, printed in base36 and cut to 8 characters (about 41 bits).
+	return BigInt(`0x${randomBytes(6).toString('hex')}`)
+		.toString(36)
+		.padStart(8, '0')
+		.slice(-8);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The domain form of a `subscriptions` row. */
+export function subscriptionOf(row: SubscriptionRow): Subscription {
+	let target: SubscriptionTarget;
+	if (row.target_kind === 'mod') target = { kind: 'mod', name: row.mod_name ?? '' };
+	else if (row.target_kind === 'owner') target = { kind: 'owner', owner: row.owner ?? '' };
+	else {
+		const filters: SubscriptionFilters = {};
+		if (row.factorio_version) filters.factorioVersion = row.factorio_version;
+		if (row.category) filters.category = row.category;
+		if (row.tag) filters.tag = row.tag;
+		target = { kind: 'all', filters };
+	}
+	const subscription: Subscription = {
+		id: row.id,
+		guildId: row.guild_id,
+		channelId: row.channel_id,
+		channelType: row.channel_type,
+		target,
+		changelog: row.changelog_detail === 'summary' || row.changelog_detail === 'none' ? row.changelog_detail : 'full',
+		createdBy: row.created_by,
+		createdAt: iso(row.created_at),
+		health:
+			row.paused_reason === null
+				? { state: 'active' }
+				: { state: 'paused', reason: row.paused_reason, since: iso(row.paused_since ?? row.created_at) },
+	};
+	if (row.role_id) subscription.roleId = row.role_id;
+	if (row.last_post_at !== null) subscription.lastPostAt = iso(row.last_post_at);
+	return subscription;
+}
+
+function targetColumns(
+	target: SubscriptionTarget,
+): Pick<
+	NewSubscriptionRow,
+	'target_kind' | 'target_key' | 'mod_name' | 'owner' | 'owner_key' | 'factorio_version' | 'category' | 'tag'
+> {
+	const none = { mod_name: null, owner: null, owner_key: null, factorio_version: null, category: null, tag: null };
+	const key = targetKey(target);
+	switch (target.kind) {
+		case 'mod':
+			return { ...none, target_kind: 'mod', target_key: key, mod_name: target.name };
+		case 'owner':
+			return {
+				...none,
+				target_kind: 'owner',
+				target_key: key,
+				owner: target.owner,
+				owner_key: target.owner.toLowerCase(),
+			};
+		case 'all':
+			return {
+				...none,
+				target_kind: 'all',
+				target_key: key,
+				factorio_version: target.filters.factorioVersion ?? null,
+				category: target.filters.category ?? null,
+				tag: target.filters.tag ?? null,
+			};
+	}
+}
+
+/** The release-feed kinds this repository handles (modpack subscriptions belong to the modpack feature). */
+const FEED_KINDS = ['mod', 'owner', 'all'] as const;
+
+/**
+ * The subscriptions of every guild, read and written in the `subscriptions` table. Every change is one statement or
+ * one transaction; nothing is held in memory, so several processes may share a PostgreSQL store.
+ */
+export class SubscriptionRepository {
+	readonly #db: Kysely<Database>;
+	readonly #engine: Engine;
 	readonly #maxPerGuild: number;
-	readonly #log: Logger;
-	readonly #queue = new SerialQueue();
-	#byGuild = new Map<string, readonly Subscription[]>();
-	#byId = new Map<string, Subscription>();
-	/** The guild ids in the stored index. */
-	#index = new Set<string>();
-	#all: Subscription[] | undefined;
 
 	/**
-	 * @param options.store the bot's keyv store.
+	 * @param options.db the migrated database.
+	 * @param options.engine its engine (PostgreSQL takes a per-guild advisory lock while adding).
 	 * @param options.maxPerGuild how many subscriptions one guild may have (`MAX_SUBSCRIPTIONS_PER_GUILD`).
-	 * @param options.log default: silent.
 	 */
-	constructor(options: { store: Keyv; maxPerGuild: number; log?: Logger }) {
-		this.#store = options.store;
+	constructor(options: { db: Kysely<Database>; engine: Engine; maxPerGuild: number }) {
+		this.#db = options.db;
+		this.#engine = options.engine;
 		this.#maxPerGuild = options.maxPerGuild;
-		this.#log = options.log ?? silentLogger();
 	}
 
-	/**
-	 * Loads every stored subscription into memory, replacing what was there. Entries that fail validation are left
-	 * out and logged; a guild listed in the index without a document counts as empty.
-	 *
-	 * @throws the store's error when it cannot be read (starting with no subscriptions would later overwrite them).
-	 */
-	async load(): Promise<void> {
-		await this.#queue.run(async () => {
-			const [rawIndex] = await readDocuments(this.#store, [INDEX_KEY]);
-			const index = rawIndex === undefined ? { v: 1 as const, guilds: [] } : IndexSchema.parse(rawIndex);
-			const documents = await readDocuments(
-				this.#store,
-				index.guilds.map((guildId) => guildKey(guildId)),
-			);
-			const byGuild = new Map<string, readonly Subscription[]>();
-			let invalid = 0;
-			for (const [position, guildId] of index.guilds.entries()) {
-				const document = GuildDocumentSchema.safeParse(documents[position]);
-				if (!document.success) {
-					if (documents[position] !== undefined) invalid++;
-					continue;
-				}
-				const list: Subscription[] = [];
-				for (const raw of document.data.subscriptions) {
-					const parsed = SubscriptionSchema.safeParse(raw);
-					if (parsed.success && parsed.data.guildId === guildId) list.push(parsed.data);
-					else invalid++;
-				}
-				if (list.length > 0) byGuild.set(guildId, list);
-			}
-			if (invalid > 0) this.#log.warn({ invalid }, 'stored subscriptions failed validation and were left out');
-			this.#index = new Set(index.guilds);
-			this.#byGuild = byGuild;
-			this.#byId = new Map([...byGuild.values()].flat().map((s) => [s.id, s]));
-			this.#all = undefined;
-		});
+	/** This guild's subscriptions, oldest first. @throws the driver's error. */
+	async list(guildId: string): Promise<Subscription[]> {
+		const rows = await this.#db
+			.selectFrom('subscriptions')
+			.selectAll()
+			.where('guild_id', '=', guildId)
+			.where('target_kind', 'in', FEED_KINDS)
+			.orderBy('created_at')
+			.orderBy('id')
+			.execute();
+		return rows.map(subscriptionOf);
 	}
 
-	/** This guild's subscriptions, oldest first. */
-	list(guildId: string): Subscription[] {
-		return [...(this.#byGuild.get(guildId) ?? [])];
-	}
-
-	/** Every subscription of every guild. */
-	all(): Subscription[] {
-		this.#all ??= [...this.#byGuild.values()].flat();
-		return [...this.#all];
-	}
-
-	/** The subscription with this id. */
-	get(id: string): Subscription | undefined {
-		return this.#byId.get(id);
+	/** The subscription with this id. @throws the driver's error. */
+	async get(id: string): Promise<Subscription | undefined> {
+		const row = await this.#db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+		return row && subscriptionOf(row);
 	}
 
 	/**
 	 * Adds a subscription, or finds the one this channel already has for the same target (same mod name, owner
 	 * case-insensitive, or same filters): that one is `resumed` when paused (health back to active), `updated` when
-	 * the role or changelog detail differ (they are replaced, a missing role included), otherwise it `exists`.
-	 * Never creates a duplicate.
+	 * the role or changelog detail differ (they are replaced, a missing role included), otherwise it `exists`. One
+	 * transaction; the unique `(channel_id, target_key)` makes a concurrent twin come back as `exists`.
 	 *
-	 * @throws {UserError} when a new one would exceed `maxPerGuild`, or the target is empty.
-	 * @throws {StoreError} or the store's error when it could not be written; nothing changed then.
+	 * @throws {UserError} when a new one would exceed `maxPerGuild` (the message names no command), or the target is empty.
+	 * @throws the driver's error; nothing changed then.
 	 */
-	add(input: NewSubscription): Promise<{ subscription: Subscription; status: AddStatus }> {
-		return this.#queue.run(async () => {
-			const target = normaliseTarget(input.target);
-			if ((target.kind === 'mod' && !target.name) || (target.kind === 'author' && !target.owner)) {
-				throw new UserError('Give a mod name or a mod portal user name.');
+	async add(input: NewSubscription, now = Date.now()): Promise<{ subscription: Subscription; status: AddStatus }> {
+		const target = normaliseTarget(input.target);
+		if ((target.kind === 'mod' && !target.name) || (target.kind === 'owner' && !target.owner)) {
+			throw new UserError('Give a mod name or a mod portal user name.');
+		}
+		const roleId = normalise(input.roleId, false) ?? null;
+		const columns = targetColumns(target);
+		return this.#db.transaction().execute(async (trx) => {
+			if (this.#engine === 'postgres') {
+				await sql`select pg_advisory_xact_lock(hashtext(${`subscriptions:${input.guildId}`}))`.execute(trx);
 			}
-			const roleId = normalise(input.roleId, false);
-			const current = this.#byGuild.get(input.guildId) ?? [];
-			const key = targetKey(target);
-			const existing = current.find((s) => s.channelId === input.channelId && targetKey(s.target) === key);
-			if (existing) {
-				const paused = existing.health.state === 'paused';
-				const changed = existing.roleId !== roleId || existing.changelog !== input.changelog;
-				if (!paused && !changed) return { subscription: existing, status: 'exists' };
-				const next: Subscription = { ...existing, changelog: input.changelog, health: { state: 'active' } };
-				if (roleId) next.roleId = roleId;
-				else delete next.roleId;
-				await this.#commit(new Map([[input.guildId, current.map((s) => (s.id === existing.id ? next : s))]]));
-				return { subscription: next, status: paused ? 'resumed' : 'updated' };
-			}
-			if (current.length >= this.#maxPerGuild) {
+			const existing = await this.#find(trx, input.channelId, columns.target_key);
+			if (existing) return this.#update(trx, existing, input, roleId);
+			const count = await trx
+				.selectFrom('subscriptions')
+				.select((eb) => eb.fn.countAll().as('count'))
+				.where('guild_id', '=', input.guildId)
+				.executeTakeFirstOrThrow();
+			if (Number(count.count) >= this.#maxPerGuild) {
 				throw new UserError(
-					`This server has ${current.length} subscriptions, the limit is ${this.#maxPerGuild}. Remove one with /unsubscribe first.`,
+					`This server has ${Number(count.count)} subscriptions, the limit is ${this.#maxPerGuild}. Remove one first.`,
 				);
 			}
-			const subscription: Subscription = {
-				id: newId((id) => this.#byId.has(id)),
-				guildId: input.guildId,
-				channelId: input.channelId,
-				target,
-				changelog: input.changelog,
-				createdBy: input.createdBy,
-				createdAt: new Date().toISOString(),
-				health: { state: 'active' },
-				forumThreads: {},
+			const row: NewSubscriptionRow = {
+				id: newId(),
+				guild_id: input.guildId,
+				channel_id: input.channelId,
+				channel_type: input.channelType ?? -1,
+				...columns,
+				modpack_id: null,
+				role_id: roleId,
+				changelog_detail: input.changelog,
+				created_by: input.createdBy,
+				created_at: now,
+				last_post_at: null,
+				paused_reason: null,
+				paused_since: null,
 			};
-			if (roleId) subscription.roleId = roleId;
-			await this.#commit(new Map([[input.guildId, [...current, subscription]]]));
-			return { subscription, status: 'created' };
+			const inserted = await trx
+				.insertInto('subscriptions')
+				.values(row)
+				.onConflict((oc) => oc.doNothing())
+				.returningAll()
+				.executeTakeFirst();
+			if (inserted) return { subscription: subscriptionOf(inserted), status: 'created' as const };
+			const twin = await this.#find(trx, input.channelId, columns.target_key);
+			if (!twin) throw new Error('A subscription conflicted but cannot be found');
+			return this.#update(trx, twin, input, roleId);
 		});
 	}
 
 	/**
-	 * Removes one subscription of `guildId` (an id of another guild is not found).
+	 * Removes one subscription of `guildId` (an id of another guild is not found), its waiting posts and forum
+	 * threads with it.
 	 *
-	 * @returns the removed subscription, or undefined when there was none.
-	 * @throws {StoreError} or the store's error when it could not be written; nothing changed then.
+	 * @returns the removed subscription, or undefined when there was none. @throws the driver's error.
 	 */
-	remove(guildId: string, id: string): Promise<Subscription | undefined> {
-		return this.#queue.run(async () => {
-			const subscription = this.#byId.get(id);
-			if (!subscription || subscription.guildId !== guildId) return undefined;
-			await this.#removeWhere((s) => s.id === id);
-			return subscription;
-		});
+	async remove(guildId: string, id: string): Promise<Subscription | undefined> {
+		const rows = await this.#db
+			.deleteFrom('subscriptions')
+			.where('guild_id', '=', guildId)
+			.where('id', '=', id)
+			.returningAll()
+			.execute();
+		return rows[0] && subscriptionOf(rows[0]);
 	}
 
 	/**
-	 * Removes every subscription posting into `channelId` (the channel or thread was deleted).
+	 * Removes every subscription posting into `channelId` (the channel or thread was deleted), or of `guildId` (the
+	 * bot left the guild): one statement, their posts and forum threads going with them.
 	 *
-	 * @returns the removed subscriptions.
-	 * @throws {StoreError} or the store's error when it could not be written; nothing changed then.
+	 * @returns the removed subscriptions. @throws the driver's error.
 	 */
-	removeChannel(channelId: string): Promise<Subscription[]> {
-		return this.#queue.run(() => this.#removeWhere((s) => s.channelId === channelId));
-	}
-
-	/**
-	 * Removes every subscription of `guildId` (the bot left the guild).
-	 *
-	 * @returns the removed subscriptions.
-	 * @throws {StoreError} or the store's error when it could not be written; nothing changed then.
-	 */
-	removeGuild(guildId: string): Promise<Subscription[]> {
-		return this.#queue.run(() => this.#removeWhere((s) => s.guildId === guildId));
+	async removeWhere(scope: { channelId: string } | { guildId: string }): Promise<Subscription[]> {
+		const rows = await this.#db
+			.deleteFrom('subscriptions')
+			.where(
+				'channelId' in scope ? 'channel_id' : 'guild_id',
+				'=',
+				'channelId' in scope ? scope.channelId : scope.guildId,
+			)
+			.returningAll()
+			.execute();
+		return rows.map(subscriptionOf);
 	}
 
 	/**
 	 * Pauses a subscription: delivery stops, its posts wait in the outbox. An already paused one keeps its `since`
 	 * and gets the new reason. An unknown id is ignored (it may have been removed meanwhile).
 	 *
-	 * @param reason - shown by `/subscriptions`, e.g. `Missing Permissions: the bot cannot post there`.
-	 * @param at - default now.
+	 * @param reason - shown to admins, e.g. `Missing Permissions: the bot cannot post there`.
 	 */
-	pause(id: string, reason: string, at: Date = new Date()): Promise<void> {
-		return this.#update(id, (s) => {
-			const since = s.health.state === 'paused' ? s.health.since : at.toISOString();
-			if (s.health.state === 'paused' && s.health.reason === reason) return undefined;
-			return { ...s, health: { state: 'paused', reason, since } };
-		});
+	async pause(id: string, reason: string, at = Date.now()): Promise<void> {
+		await this.#db
+			.updateTable('subscriptions')
+			.set((eb) => ({ paused_reason: reason, paused_since: eb.fn.coalesce('paused_since', eb.val(at)) }))
+			.where('id', '=', id)
+			.execute();
 	}
 
 	/** Sets a paused subscription active again; an active or unknown one is left alone. */
-	resume(id: string): Promise<void> {
-		return this.#update(id, (s) => (s.health.state === 'paused' ? { ...s, health: { state: 'active' } } : undefined));
+	async resume(id: string): Promise<void> {
+		await this.#db
+			.updateTable('subscriptions')
+			.set({ paused_reason: null, paused_since: null })
+			.where('id', '=', id)
+			.execute();
 	}
 
-	/** Records the time of a delivered post (`lastPostAt`); an earlier time than the stored one is ignored. */
-	recordPost(id: string, at: Date): Promise<void> {
-		return this.#update(id, (s) => {
-			if (s.lastPostAt && Date.parse(s.lastPostAt) >= at.getTime()) return undefined;
-			return { ...s, lastPostAt: at.toISOString() };
-		});
+	async #find(trx: Transaction<Database>, channelId: string, key: string): Promise<SubscriptionRow | undefined> {
+		return trx
+			.selectFrom('subscriptions')
+			.selectAll()
+			.where('channel_id', '=', channelId)
+			.where('target_key', '=', key)
+			.executeTakeFirst();
 	}
 
-	/** Remembers the forum post (thread) that `mod`'s releases go to, for a subscription of a forum channel. */
-	setForumThread(id: string, mod: string, threadId: string): Promise<void> {
-		return this.#update(id, (s) =>
-			s.forumThreads[mod] === threadId ? undefined : { ...s, forumThreads: { ...s.forumThreads, [mod]: threadId } },
-		);
-	}
-
-	/**
-	 * The subscriptions that want `event` announced, paused ones included (their posts wait in the outbox):
-	 * `mod` when the names are equal; `author` when the mod's owner equals it case-insensitively; `all` when every
-	 * set filter matches: `factorioVersion` against the `major.minor` of the release's `factorio_version`, `category`
-	 * against the mod's category, `tag` among the mod's tags (both case-insensitive).
-	 */
-	matching(event: ReleaseEvent): Subscription[] {
-		const { mod, release } = event;
-		const owner = mod.owner.toLowerCase();
-		const factorio = factorioMinor(release.factorioVersion);
-		const category = mod.category?.toLowerCase();
-		const tags = new Set(mod.tags.map((tag) => tag.toLowerCase()));
-		return this.all().filter(({ target }) => {
-			switch (target.kind) {
-				case 'mod':
-					return target.name === mod.name;
-				case 'author':
-					return target.owner.toLowerCase() === owner;
-				case 'all': {
-					const { filters } = target;
-					if (filters.factorioVersion !== undefined && filters.factorioVersion !== factorio) return false;
-					if (filters.category !== undefined && filters.category.toLowerCase() !== category) return false;
-					return filters.tag === undefined || tags.has(filters.tag.toLowerCase());
-				}
-			}
-		});
-	}
-
-	/** A short label: `mod Krastorio2`, `author Bobingabout`, `all mods`, `all mods (Factorio 2.0, tag trains)`. */
-	describe(subscription: Pick<Subscription, 'target'>): string {
-		const { target } = subscription;
-		switch (target.kind) {
-			case 'mod':
-				return `mod ${target.name}`;
-			case 'author':
-				return `author ${target.owner}`;
-			case 'all': {
-				const { factorioVersion, category, tag } = target.filters;
-				const parts = [
-					factorioVersion ? `Factorio ${factorioVersion}` : undefined,
-					category ? `category ${category}` : undefined,
-					tag ? `tag ${tag}` : undefined,
-				].filter((part) => part !== undefined);
-				return parts.length > 0 ? `all mods (${parts.join(', ')})` : 'all mods';
-			}
-		}
-	}
-
-	/** Applies `change` to one subscription; `undefined` from `change` means nothing to write. */
-	#update(id: string, change: (subscription: Subscription) => Subscription | undefined): Promise<void> {
-		return this.#queue.run(async () => {
-			const current = this.#byId.get(id);
-			if (!current) return;
-			const next = change(current);
-			if (!next) return;
-			const list = this.#byGuild.get(current.guildId) ?? [];
-			await this.#commit(new Map([[current.guildId, list.map((s) => (s.id === id ? next : s))]]));
-		});
-	}
-
-	async #removeWhere(predicate: (subscription: Subscription) => boolean): Promise<Subscription[]> {
-		const removed: Subscription[] = [];
-		const changes = new Map<string, Subscription[]>();
-		for (const [guildId, list] of this.#byGuild) {
-			const kept = list.filter((s) => !predicate(s));
-			if (kept.length === list.length) continue;
-			removed.push(...list.filter(predicate));
-			changes.set(guildId, kept);
-		}
-		if (changes.size > 0) await this.#commit(changes);
-		return removed;
-	}
-
-	/**
-	 * Writes the new lists of the changed guilds (an empty list removes the guild), then makes them visible.
-	 * Order: index first when it changes, then documents (see the module comment).
-	 */
-	async #commit(changes: ReadonlyMap<string, readonly Subscription[]>): Promise<void> {
-		const index = new Set(this.#index);
-		for (const [guildId, list] of changes) {
-			if (list.length > 0) index.add(guildId);
-			else index.delete(guildId);
-		}
-		const indexChanged = index.size !== this.#index.size || [...index].some((guildId) => !this.#index.has(guildId));
-		if (indexChanged) {
-			await writeDocuments(this.#store, [{ key: INDEX_KEY, value: { v: 1, guilds: [...index] } }]);
-			this.#index = index;
-		}
-		const written = [...changes].filter(([, list]) => list.length > 0);
-		await writeDocuments(
-			this.#store,
-			written.map(([guildId, list]) => ({ key: guildKey(guildId), value: { v: 1, subscriptions: list } })),
-		);
-		const emptied = [...changes].filter(([, list]) => list.length === 0).map(([guildId]) => guildKey(guildId));
-		await deleteDocuments(this.#store, emptied);
-		for (const [guildId, list] of changes) {
-			for (const old of this.#byGuild.get(guildId) ?? []) this.#byId.delete(old.id);
-			for (const subscription of list) this.#byId.set(subscription.id, subscription);
-			if (list.length > 0) this.#byGuild.set(guildId, list);
-			else this.#byGuild.delete(guildId);
-		}
-		this.#all = undefined;
+	async #update(
+		trx: Transaction<Database>,
+		row: SubscriptionRow,
+		input: NewSubscription,
+		roleId: string | null,
+	): Promise<{ subscription: Subscription; status: AddStatus }> {
+		const paused = row.paused_reason !== null;
+		const changed = row.role_id !== roleId || row.changelog_detail !== input.changelog;
+		if (!paused && !changed) return { subscription: subscriptionOf(row), status: 'exists' };
+		const updated = await trx
+			.updateTable('subscriptions')
+			.set({ role_id: roleId, changelog_detail: input.changelog, paused_reason: null, paused_since: null })
+			.where('id', '=', row.id)
+			.returningAll()
+			.executeTakeFirstOrThrow();
+		return { subscription: subscriptionOf(updated), status: paused ? 'resumed' : 'updated' };
 	}
 }

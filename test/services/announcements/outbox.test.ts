@@ -1,22 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Keyv from 'keyv';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/services/announcements/outbox.js';
-import { announcementFromEvent, type Announcement } from '../../../src/services/announcements/snapshot.js';
+import { announcementFromEvent } from '../../../src/services/announcements/snapshot.js';
 import { ModFullSchema, type ModDetails } from '../../../src/services/portal/schemas.js';
 import type { ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
-import type { Subscription } from '../../../src/services/announcements/subscriptions.js';
-import { StoreError } from '../../../src/storage/documents.js';
-import { openStore } from '../../../src/storage/store.js';
+import { SubscriptionRepository } from '../../../src/services/announcements/subscriptions.js';
+import type { OpenDatabase } from '../../../src/storage/database.js';
+import { ENGINES, openTestDatabase } from '../../support/database.js';
 import { fixtureJson, fixtureText } from '../../support/fixtures.js';
-import { FlakyMap } from '../../support/flakyMap.js';
 
 function eventOf(mod: ModDetails, version: string, isNewMod = false): ReleaseEvent {
 	const release = mod.releases.find((r) => r.version === version);
 	if (!release) throw new Error(`no release ${version}`);
-	return { mod, release, isNewMod, key: `${mod.name}@${version}` };
+	return { mod, release, isNewMod, releaseKey: `${mod.name}@${version}` };
 }
 
 function syntheticMod(changelog: string | undefined, versions = ['1.0.0']): ModDetails {
@@ -36,33 +31,7 @@ function syntheticMod(changelog: string | undefined, versions = ['1.0.0']): ModD
 	});
 }
 
-function subscription(id: string, channelId = `chan-${id}`): Subscription {
-	return {
-		id,
-		guildId: 'guild',
-		channelId,
-		target: { kind: 'all', filters: {} },
-		changelog: 'full',
-		createdBy: 'user',
-		createdAt: '2025-01-01T00:00:00.000Z',
-		health: { state: 'active' },
-		forumThreads: {},
-	};
-}
-
-function announcement(key: string): Announcement {
-	const [mod = key, version = '1.0.0'] = key.split('@');
-	return { key, mod, title: mod, owner: 'Alice', version, isNewMod: false };
-}
-
-async function loaded(store: Keyv, options: { keepSentMs?: number; random?: () => number } = {}): Promise<Outbox> {
-	const outbox = new Outbox({ store, ...options });
-	await outbox.load();
-	return outbox;
-}
-
-const T0 = new Date('2025-06-01T00:00:00.000Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
+const T0 = Date.parse('2025-06-01T00:00:00.000Z');
 
 describe('announcementFromEvent', () => {
 	it('snapshots a recorded /full answer with the release’s changelog section', () => {
@@ -70,7 +39,7 @@ describe('announcementFromEvent', () => {
 		const latest = mod.releases.at(-1)!;
 		const a = announcementFromEvent(eventOf(mod, latest.version));
 		expect(a).toMatchObject({
-			key: `1000BagSize@${latest.version}`,
+			releaseKey: `1000BagSize@${latest.version}`,
 			mod: '1000BagSize',
 			title: mod.title,
 			owner: mod.owner,
@@ -114,231 +83,133 @@ describe('announcementFromEvent', () => {
 	});
 });
 
-describe('Outbox.enqueue', () => {
-	it('stores pending entries and the announcement before anything is sent', async () => {
-		const store = new Keyv();
-		const outbox = await loaded(store);
-		const a = announcement('mod-a@1.0.0');
-		const created = await outbox.enqueue([{ subscription: subscription('s1'), announcement: a }], T0);
-		expect(created).toEqual([
-			{
-				id: 's1|mod-a@1.0.0',
-				subscriptionId: 's1',
-				channelId: 'chan-s1',
-				key: 'mod-a@1.0.0',
-				createdAt: T0.toISOString(),
-				attempts: 0,
-				state: 'pending',
-			},
+describe.each(ENGINES)('the outbox on %s', (engine) => {
+	let database: OpenDatabase;
+	let outbox: Outbox;
+	const ids: string[] = [];
+
+	beforeEach(async () => {
+		database = await openTestDatabase(engine);
+		outbox = new Outbox({ db: database.db, engine, random: () => 0, leaseMs: 60_000 });
+		const subscriptions = new SubscriptionRepository({ db: database.db, engine, maxPerGuild: 50 });
+		ids.length = 0;
+		for (const channel of ['1', '2', '3']) {
+			const { subscription } = await subscriptions.add({
+				guildId: 'guild',
+				channelId: channel,
+				target: { kind: 'mod', name: channel === '3' ? 'other' : 'some-mod' },
+				changelog: 'full',
+				createdBy: 'user',
+			});
+			ids.push(subscription.id);
+		}
+	});
+
+	afterEach(async () => {
+		await database.close();
+	});
+
+	async function queue(key: string, createdAt = T0): Promise<number> {
+		const [mod = key, version = '1.0.0'] = key.split('@');
+		await database.db
+			.insertInto('announcements')
+			.values({ release_key: key, mod_name: mod, version, snapshot: '{}', detected_at: createdAt })
+			.onConflict((oc) => oc.doNothing())
+			.execute();
+		return Outbox.enqueue(database.db, key, [`mod:${mod}`], createdAt);
+	}
+
+	it('queues one row per matching subscription and none again when the release is queued twice', async () => {
+		expect(await queue('some-mod@1.0.0')).toBe(2);
+		expect(await queue('some-mod@1.0.0')).toBe(0);
+		expect(await outbox.stats()).toEqual({ pending: 2, sent: 0, failed: 0 });
+	});
+
+	it('claims due rows oldest first and holds them under a lease so a second claim gets none', async () => {
+		await queue('some-mod@1.0.1', T0 + 1);
+		await queue('some-mod@1.0.0', T0);
+		const first = await outbox.claimDue(T0 + 10, 100);
+		expect(first.map((entry) => entry.releaseKey)).toEqual([
+			'some-mod@1.0.0',
+			'some-mod@1.0.0',
+			'some-mod@1.0.1',
+			'some-mod@1.0.1',
 		]);
-		expect(outbox.announcement('mod-a@1.0.0')).toEqual(a);
-		expect(await store.get('outbox:index')).toEqual({ v: 1, subscriptions: ['s1'] });
-		expect(await store.get('outbox:subscription:s1')).toEqual({ v: 1, entries: created });
-		expect(await store.get('outbox:announcement:mod-a@1.0.0')).toEqual(a);
+		expect(await outbox.claimDue(T0 + 10, 100)).toEqual([]);
+		// A deliverer that died leaves them due again once the lease is over.
+		expect(await outbox.claimDue(T0 + 10 + 60_000, 100)).toHaveLength(4);
 	});
 
-	it('skips an entry already pending or sent, so a release detected twice is posted once', async () => {
-		const outbox = await loaded(new Keyv());
-		const item = { subscription: subscription('s1'), announcement: announcement('mod-a@1.0.0') };
-		expect(await outbox.enqueue([item, item], T0)).toHaveLength(1);
-		expect(await outbox.enqueue([item], at(1))).toEqual([]);
-		await outbox.markSent(['s1|mod-a@1.0.0'], 'm1', at(2));
-		expect(await outbox.enqueue([item], at(3))).toEqual([]);
-		expect(outbox.stats()).toEqual({ pending: 0, sent: 1 });
-		// Another subscription still gets it.
-		expect(await outbox.enqueue([{ ...item, subscription: subscription('s2') }], at(4))).toHaveLength(1);
+	it('gives two concurrent claims disjoint rows', async () => {
+		for (let n = 0; n < 20; n++) await queue(`some-mod@1.0.${n}`, T0 + n);
+		const [a, b] = await Promise.all([outbox.claimDue(T0 + 100, 25), outbox.claimDue(T0 + 100, 25)]);
+		const keys = [...a, ...b].map((entry) => `${entry.subscriptionId}|${entry.releaseKey}`);
+		expect(keys).toHaveLength(40);
+		expect(new Set(keys).size).toBe(40);
 	});
 
-	it('rejects with a StoreError and adds nothing when the store cannot write', async () => {
-		const map = new FlakyMap();
-		const outbox = await loaded(new Keyv({ store: map }));
-		map.failWrites = true;
-		const item = { subscription: subscription('s1'), announcement: announcement('mod-a@1.0.0') };
-		await expect(outbox.enqueue([item], T0)).rejects.toThrow(StoreError);
-		expect(outbox.due(at(1))).toEqual([]);
-		map.failWrites = false;
-		expect(await outbox.enqueue([item], T0)).toHaveLength(1);
-	});
-});
-
-describe('Outbox delivery bookkeeping', () => {
-	it('lists due entries oldest first, keeping enqueue order within a batch', async () => {
-		const outbox = await loaded(new Keyv());
-		await outbox.enqueue([{ subscription: subscription('s2'), announcement: announcement('late@1.0.0') }], at(10));
-		await outbox.enqueue(
-			[
-				{ subscription: subscription('s1'), announcement: announcement('b@1.0.0') },
-				{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') },
-			],
-			at(5),
-		);
-		expect(outbox.due(at(20)).map((e) => e.id)).toEqual(['s1|b@1.0.0', 's1|a@1.0.0', 's2|late@1.0.0']);
+	it('leaves the rows of a paused subscription waiting', async () => {
+		await queue('some-mod@1.0.0');
+		await database.db
+			.updateTable('subscriptions')
+			.set({ paused_reason: 'Missing Access', paused_since: T0 })
+			.where('id', '=', ids[0]!)
+			.execute();
+		const claimed = await outbox.claimDue(T0 + 10, 100);
+		expect(claimed.map((entry) => entry.subscriptionId)).toEqual([ids[1]]);
 	});
 
-	it('holds a failed entry back with bounded exponential backoff', async () => {
-		const low = await loaded(new Keyv(), { random: () => 0 });
-		await low.enqueue([{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') }], T0);
-		await low.markRetry(['s1|a@1.0.0'], 'HTTP 500', T0);
-		const [first] = low.due(at(30_000));
-		expect(first).toMatchObject({ attempts: 1, notBefore: at(30_000).toISOString(), lastError: 'HTTP 500' });
-		expect(low.due(at(29_999))).toEqual([]);
-		await low.markRetry(['s1|a@1.0.0'], 'HTTP 500', T0);
-		expect(low.due(at(60_000))[0]?.notBefore).toBe(at(60_000).toISOString());
-		for (let n = 0; n < 20; n++) await low.markRetry(['s1|a@1.0.0'], 'HTTP 500', T0);
-		expect(low.due(at(1_800_000))[0]).toMatchObject({ attempts: 22, notBefore: at(1_800_000).toISOString() });
-
-		const high = await loaded(new Keyv(), { random: () => 0.999 });
-		await high.enqueue([{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') }], T0);
-		await high.markRetry(['s1|a@1.0.0'], 'x'.repeat(2_000), T0);
-		const [entry] = high.due(at(45_000));
-		expect(Date.parse(entry!.notBefore!) - T0.getTime()).toBeGreaterThan(44_000);
-		expect(entry!.lastError).toHaveLength(500);
+	it('holds a failed row back with bounded exponential backoff', async () => {
+		await queue('some-mod@1.0.0');
+		const claimed = await outbox.claimDue(T0, 100);
+		await outbox.markRetry(claimed, 'timeout', T0);
+		expect(await outbox.claimDue(T0 + 29_999, 100)).toEqual([]);
+		const retried = await outbox.claimDue(T0 + 30_000, 100);
+		expect(retried.map((entry) => entry.attempts)).toEqual([1, 1]);
+		await outbox.markRetry(retried, 'timeout', T0 + 30_000);
+		expect(await outbox.claimDue(T0 + 30_000 + 59_999, 100)).toEqual([]);
+		expect(await outbox.claimDue(T0 + 30_000 + 60_000, 100)).toHaveLength(2);
 	});
 
-	it('gives the same nonce of at most 25 characters for the same entries in any order', async () => {
-		const outbox = await loaded(new Keyv());
-		const a = { id: 's1|a@1.0.0' };
-		const b = { id: 's1|b@1.0.0' };
-		const nonce = outbox.nonce([a, b]);
-		expect(nonce.length).toBeLessThanOrEqual(25);
-		expect(outbox.nonce([b, a])).toBe(nonce);
-		expect(outbox.nonce([a])).not.toBe(nonce);
-		expect(outbox.nonce([{ id: 's2|a@1.0.0' }, b])).not.toBe(nonce);
+	it('gives the same nonce of at most 25 characters for the same entries in any order', () => {
+		const a = { subscriptionId: 'a', releaseKey: 'x@1' };
+		const b = { subscriptionId: 'b', releaseKey: 'x@1' };
+		expect(Outbox.nonce([a, b])).toBe(Outbox.nonce([b, a]));
+		expect(Outbox.nonce([a, b]).length).toBeLessThanOrEqual(25);
+		expect(Outbox.nonce([a])).not.toBe(Outbox.nonce([b]));
 	});
 
-	it('marks entries sent with their message and leaves other ids alone', async () => {
-		const store = new Keyv();
-		const outbox = await loaded(store);
-		await outbox.enqueue(
-			[
-				{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') },
-				{ subscription: subscription('s1'), announcement: announcement('b@1.0.0') },
-			],
+	it('keeps the batch nonce for retries and marks rows sent with their message and the last post', async () => {
+		await queue('some-mod@1.0.0');
+		const claimed = await outbox.claimDue(T0, 100);
+		await outbox.assignBatch(claimed, 'nonce-1', T0);
+		await outbox.assignBatch(claimed, 'nonce-2', T0 + 1);
+		await outbox.markSent(claimed.slice(0, 1), 'message-1', T0 + 5);
+		const rows = await database.db.selectFrom('outbox').selectAll().orderBy('state').execute();
+		expect(rows.map((row) => [row.state, row.batch_nonce, row.message_id])).toEqual([
+			['pending', 'nonce-1', null],
+			['sent', 'nonce-1', 'message-1'],
+		]);
+		const subscription = await database.db
+			.selectFrom('subscriptions')
+			.select('last_post_at')
+			.where('id', '=', claimed[0]!.subscriptionId)
+			.executeTakeFirstOrThrow();
+		expect(subscription.last_post_at).toBe(T0 + 5);
+	});
+
+	it('prunes sent rows older than keepSentMs, keeps pending ones, then snapshots nobody needs', async () => {
+		await queue('some-mod@1.0.0');
+		await queue('other@1.0.0');
+		const claimed = await outbox.claimDue(T0, 100);
+		await outbox.markSent(
+			claimed.filter((entry) => entry.releaseKey === 'other@1.0.0'),
+			'm',
 			T0,
 		);
-		await outbox.markRetry(['s1|a@1.0.0'], 'timeout', T0);
-		await outbox.markSent(['s1|a@1.0.0', 'nosuch'], 'message-1', at(1));
-		expect(outbox.due(at(1)).map((e) => e.id)).toEqual(['s1|b@1.0.0']);
-		expect(outbox.stats()).toEqual({ pending: 1, sent: 1 });
-		// A sent entry is neither retried nor sent again.
-		await outbox.markRetry(['s1|a@1.0.0'], 'late failure', at(2));
-		await outbox.markSent(['s1|a@1.0.0'], 'message-2', at(3));
-		const stored = (await store.get<{ entries: unknown[] }>('outbox:subscription:s1'))?.entries;
-		expect(stored?.[0]).toEqual({
-			id: 's1|a@1.0.0',
-			subscriptionId: 's1',
-			channelId: 'chan-s1',
-			key: 'a@1.0.0',
-			createdAt: T0.toISOString(),
-			attempts: 1,
-			lastError: 'timeout',
-			state: 'sent',
-			messageId: 'message-1',
-			sentAt: at(1).toISOString(),
-		});
-	});
-
-	it('drops a removed subscription’s entries and the announcements nobody else needs', async () => {
-		const store = new Keyv();
-		const outbox = await loaded(store);
-		const shared = announcement('shared@1.0.0');
-		await outbox.enqueue(
-			[
-				{ subscription: subscription('s1'), announcement: shared },
-				{ subscription: subscription('s1'), announcement: announcement('own@1.0.0') },
-				{ subscription: subscription('s2'), announcement: shared },
-			],
-			T0,
-		);
-		await outbox.dropSubscription('s1');
-		expect(outbox.due(at(1)).map((e) => e.id)).toEqual(['s2|shared@1.0.0']);
-		expect(outbox.announcement('own@1.0.0')).toBeUndefined();
-		expect(outbox.announcement('shared@1.0.0')).toEqual(shared);
-		expect(await store.get('outbox:subscription:s1')).toBeUndefined();
-		expect(await store.get('outbox:announcement:own@1.0.0')).toBeUndefined();
-		expect(await store.get('outbox:index')).toEqual({ v: 1, subscriptions: ['s2'] });
-	});
-
-	it('prunes sent entries older than keepSentMs and keeps pending ones however old', async () => {
-		const store = new Keyv();
-		const outbox = await loaded(store, { keepSentMs: 1_000 });
-		await outbox.enqueue(
-			[
-				{ subscription: subscription('s1'), announcement: announcement('old@1.0.0') },
-				{ subscription: subscription('s1'), announcement: announcement('recent@1.0.0') },
-				{ subscription: subscription('s2'), announcement: announcement('waiting@1.0.0') },
-			],
-			T0,
-		);
-		await outbox.markSent(['s1|old@1.0.0'], 'm1', at(0));
-		await outbox.markSent(['s1|recent@1.0.0'], 'm2', at(5_000));
-		await outbox.prune(at(5_500));
-		expect(outbox.stats()).toEqual({ pending: 1, sent: 1 });
-		expect(outbox.announcement('old@1.0.0')).toBeUndefined();
-		expect(outbox.announcement('recent@1.0.0')).toBeDefined();
-		expect(await store.get('outbox:announcement:old@1.0.0')).toBeUndefined();
-		// The pruned entry no longer blocks a new post for the same release.
-		expect(
-			await outbox.enqueue([{ subscription: subscription('s1'), announcement: announcement('old@1.0.0') }], at(6_000)),
-		).toHaveLength(1);
-		await outbox.prune(at(1_000_000_000));
-		expect(outbox.stats()).toEqual({ pending: 2, sent: 0 });
-	});
-});
-
-describe('Outbox persistence', () => {
-	const dirs: string[] = [];
-	afterEach(() => {
-		for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-	});
-
-	it('loads pending and sent entries and announcements written by another instance', async () => {
-		const store = new Keyv();
-		const writer = await loaded(store);
-		await writer.enqueue(
-			[
-				{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') },
-				{ subscription: subscription('s1'), announcement: announcement('b@1.0.0') },
-			],
-			T0,
-		);
-		await writer.markSent(['s1|a@1.0.0'], 'message-1', at(1));
-		await writer.markRetry(['s1|b@1.0.0'], 'HTTP 503', at(2));
-
-		const reader = await loaded(store);
-		expect(reader.stats()).toEqual({ pending: 1, sent: 1 });
-		expect(reader.due(at(10_000_000))).toEqual(writer.due(at(10_000_000)));
-		expect(reader.announcement('b@1.0.0')).toEqual(announcement('b@1.0.0'));
-		expect(await reader.enqueue([{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') }])).toEqual(
-			[],
-		);
-	});
-
-	it('leaves out pending entries whose announcement is missing', async () => {
-		const store = new Keyv();
-		const writer = await loaded(store);
-		await writer.enqueue([{ subscription: subscription('s1'), announcement: announcement('a@1.0.0') }], T0);
-		await store.delete('outbox:announcement:a@1.0.0');
-		const reader = await loaded(store);
-		expect(reader.due(at(1))).toEqual([]);
-	});
-
-	it('round-trips through SQLite with a real changelog section', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'fmb-outbox-'));
-		dirs.push(dir);
-		const url = `sqlite://${join(dir, 'bot.sqlite')}`;
-		const mod = syntheticMod(fixtureText('changelogs/bobplates.txt'), ['2.1.0']);
-		const a = announcementFromEvent(eventOf(mod, '2.1.0'));
-
-		const first = await openStore(url);
-		const writer = await loaded(first);
-		await writer.enqueue([{ subscription: subscription('s1'), announcement: a }], T0);
-		await first.disconnect();
-
-		const second = await openStore(url);
-		const reader = await loaded(second);
-		expect(reader.due(at(1)).map((e) => e.id)).toEqual(['s1|some-mod@2.1.0']);
-		expect(reader.announcement('some-mod@2.1.0')).toEqual(a);
-		await second.disconnect();
+		await outbox.prune(T0 + 8 * 86_400_000);
+		expect(await outbox.stats()).toEqual({ pending: 2, sent: 0, failed: 0 });
+		const snapshots = await database.db.selectFrom('announcements').select('release_key').execute();
+		expect(snapshots.map((row) => row.release_key)).toEqual(['some-mod@1.0.0']);
 	});
 });
