@@ -17,12 +17,12 @@ import type { ModSummary } from '../portal/schemas.js';
 import {
 	SEARCH_FIELDS,
 	compactKey,
-	fieldTerms,
 	identifierTerms,
-	initialismTerms,
 	isStopWord,
+	modTerms,
 	queryWords,
 	stemsOf,
+	type ModTerms,
 	type SearchField,
 } from './searchTerms.js';
 
@@ -147,16 +147,20 @@ export class ModSearchIndex {
 	/** Every word of every owner, sorted, and the index in ownerList of the owner each belongs to. */
 	private readonly ownerWords: readonly string[];
 	private readonly ownerWordEntries: Int32Array;
+	/** While building: the terms of the mod being indexed, and word starts not yet sorted by downloads. */
+	private lastTerms: { position: number; terms: ModTerms } | undefined;
+	private pendingStarts = new Map<string, number[]>();
 
 	private constructor(mods: readonly ModSummary[]) {
 		this.mods = mods;
 		this.engine = new MiniSearch<number>({
 			fields: [...SEARCH_FIELDS],
 			idField: 'id',
-			// Documents are positions in `mods`; each field's terms come from fieldTerms, joined by spaces.
-			extractField: (position, field) => (field === 'id' ? position : this.fieldText(position, field as SearchField)),
-			stringifyField: (value) => String(value),
-			tokenize: (text) => (text === '' ? [] : text.split(' ')),
+			// Documents are positions in `mods`: every field "value" is the position, and tokenize reads the terms of
+			// the mod there (modTerms, computed once per mod for all fields; see termsAt).
+			extractField: (position) => position,
+			stringifyField: (position) => String(position),
+			tokenize: (position, field) => [...(this.termsAt(Number(position))?.[field as SearchField] ?? [])],
 			processTerm: (term) => term,
 			searchOptions: {
 				boost: BOOST,
@@ -169,29 +173,12 @@ export class ModSearchIndex {
 		this.words = new Array<string>(mods.length).fill('');
 		this.compactNames = new Array<string>(mods.length).fill('');
 		const owners = new Map<string, OwnerEntry>();
-		const shortStarts = new Map<string, number[]>();
 		mods.forEach((mod, position) => {
 			this.popularity[position] = (1 + Math.max(0, mod.downloadsCount)) ** POPULARITY;
 			const compactName = compactKey(mod.name);
 			this.compactNames[position] = compactName;
 			insertByKey(this.byCompactName, compactName, position);
 			insertByKey(this.byCompactTitle, compactKey(mod.title), position);
-			const initialisms = initialismTerms(mod);
-			for (const letters of initialisms) insertByKey(this.byInitialism, letters, position);
-			const words = [
-				...identifierTerms(mod.name),
-				...identifierTerms(mod.title),
-				...identifierTerms(mod.owner),
-				...initialisms,
-			];
-			this.words[position] = ' ' + words.join(' ');
-			const starts = new Set<string>();
-			for (const word of words) {
-				for (let length = 1; length < MIN_INDEX_PREFIX && length <= word.length; length++) {
-					starts.add(word.slice(0, length));
-				}
-			}
-			for (const start of starts) insertByKey(shortStarts, start, position);
 			if (mod.owner !== '') {
 				let entry = owners.get(mod.owner);
 				if (!entry) {
@@ -204,14 +191,6 @@ export class ModSearchIndex {
 			}
 		});
 		this.byDownloads = mods.map((_, position) => position).sort((a, b) => this.compareDownloads(a, b));
-		const rank = new Int32Array(mods.length);
-		this.byDownloads.forEach((position, i) => (rank[position] = i));
-		for (const [start, positions] of shortStarts) {
-			this.byShortStart.set(
-				start,
-				Int32Array.from(positions).sort((a, b) => (rank[a] ?? 0) - (rank[b] ?? 0)),
-			);
-		}
 		this.ownerList = [...owners.values()].sort((a, b) => b.downloads - a.downloads || a.lower.localeCompare(b.lower));
 		const ownerWords = this.ownerList
 			.flatMap((entry, i) => entry.parts.map((part): [string, number] => [part, i]))
@@ -230,6 +209,7 @@ export class ModSearchIndex {
 			mods.map((_, position) => position),
 			{ chunkSize: BUILD_CHUNK },
 		);
+		index.finish();
 		return index;
 	}
 
@@ -237,13 +217,47 @@ export class ModSearchIndex {
 	static buildSync(mods: readonly ModSummary[]): ModSearchIndex {
 		const index = new ModSearchIndex(mods);
 		index.engine.addAll(mods.map((_, position) => position));
+		index.finish();
 		return index;
 	}
 
-	/** The terms of `field` of the mod at `position` as MiniSearch reads them: joined by spaces. */
-	private fieldText(position: number, field: SearchField): string {
+	/**
+	 * {@link modTerms} of the mod at `position`, computed once for all its fields (MiniSearch asks for them one
+	 * after another), and recorded in the side tables the first time.
+	 */
+	private termsAt(position: number): ModTerms | undefined {
+		if (this.lastTerms?.position === position) return this.lastTerms.terms;
 		const mod = this.mods[position];
-		return mod ? fieldTerms(mod, field).join(' ') : '';
+		if (!mod) return undefined;
+		const terms = modTerms(mod);
+		this.lastTerms = { position, terms };
+		if (this.words[position] === '') {
+			for (const letters of terms.initialisms) insertByKey(this.byInitialism, letters, position);
+			const words = [...terms.name, ...terms.title, ...terms.owner, ...terms.initialisms];
+			this.words[position] = ' ' + words.join(' ');
+			const starts = new Set<string>();
+			for (const word of words) {
+				for (let length = 1; length < MIN_INDEX_PREFIX && length <= word.length; length++) {
+					starts.add(word.slice(0, length));
+				}
+			}
+			for (const start of starts) insertByKey(this.pendingStarts, start, position);
+		}
+		return terms;
+	}
+
+	/** Sorts the word-start lists by downloads once every mod is indexed. */
+	private finish(): void {
+		this.lastTerms = undefined;
+		const rank = new Int32Array(this.mods.length);
+		this.byDownloads.forEach((position, i) => (rank[position] = i));
+		for (const [start, positions] of this.pendingStarts) {
+			this.byShortStart.set(
+				start,
+				Int32Array.from(positions).sort((a, b) => (rank[a] ?? 0) - (rank[b] ?? 0)),
+			);
+		}
+		this.pendingStarts = new Map();
 	}
 
 	private compareDownloads(a: number, b: number): number {

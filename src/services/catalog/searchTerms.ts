@@ -140,7 +140,21 @@ function stemToFixpoint(word: string): string {
  * `automated`). Words that are not
  * plain lowercase letters (`5dim`, `mk2`) are kept as they are. Words of 1 or 2 letters have no stem.
  */
-export function stemsOf(word: string): string[] {
+export function stemsOf(word: string): readonly string[] {
+	let stems = STEM_CACHE.get(word);
+	if (!stems) {
+		if (STEM_CACHE.size >= STEM_CACHE_SIZE) STEM_CACHE.clear();
+		stems = computeStems(word);
+		STEM_CACHE.set(word, stems);
+	}
+	return stems;
+}
+
+/** Stems of words seen lately: a catalogue has far fewer distinct words than words (about 1 in 8). */
+const STEM_CACHE = new Map<string, readonly string[]>();
+const STEM_CACHE_SIZE = 50_000;
+
+function computeStems(word: string): readonly string[] {
 	if (word.length < 3) return [];
 	if (!LETTERS.test(word)) return [word];
 	const base = stemToFixpoint(word);
@@ -153,17 +167,23 @@ export function stemsOf(word: string): string[] {
 	return verb === undefined || verb === base || verb.length < 3 ? [base] : [base, verb];
 }
 
-/** Distinct stems of the lowercase words of `text` that are not stop words. */
-function englishStems(text: string, dropStopWords: boolean): string[] {
+/** Distinct stems of `words` (lowercase). */
+function stemsOfWords(words: Iterable<string>): string[] {
 	const stems = new Set<string>();
-	for (const chunk of chunksOf(text)) {
-		for (const part of partsOf(chunk)) {
-			const word = part.toLowerCase();
-			if (dropStopWords && STOP_WORDS.has(word)) continue;
-			for (const term of stemsOf(word)) stems.add(term);
-		}
-	}
+	for (const word of words) for (const term of stemsOf(word)) stems.add(term);
 	return [...stems];
+}
+
+/** The lowercase camelCase parts of the words of a name or title: `LogisticTrainNetwork` -> logistic, train, network. */
+function wordParts(text: string): string[] {
+	return chunksOf(text).flatMap((chunk) => partsOf(chunk).map((part) => part.toLowerCase()));
+}
+
+/** The lowercase words of prose (a summary) that are not stop words. */
+function proseWords(text: string): string[] {
+	return chunksOf(text)
+		.map((chunk) => chunk.toLowerCase())
+		.filter((word) => !STOP_WORDS.has(word));
 }
 
 /**
@@ -177,17 +197,17 @@ export function fieldTerms(mod: ModSummary, field: SearchField): string[] {
 		case 'title':
 			return identifierTerms(mod.title);
 		case 'titleStems':
-			return englishStems(`${mod.name} ${mod.title}`, false);
+			return stemsOfWords(wordParts(`${mod.name} ${mod.title}`));
 		case 'summary':
-			return englishStems(mod.summary, true);
+			return stemsOfWords(proseWords(mod.summary));
 	}
 }
 
-/** Every term of `mod` (see {@link ModTerms}). */
+/** Every term of `mod` (see {@link ModTerms}); the same as {@link fieldTerms} field by field. */
 export function modTerms(mod: ModSummary): ModTerms {
 	return {
-		name: fieldTerms(mod, 'name'),
-		title: fieldTerms(mod, 'title'),
+		name: identifierTerms(mod.name),
+		title: identifierTerms(mod.title),
 		titleStems: fieldTerms(mod, 'titleStems'),
 		summary: fieldTerms(mod, 'summary'),
 		owner: identifierTerms(mod.owner),
