@@ -4,7 +4,9 @@
  * test/fixtures/catalog-search-judgements.json and the descriptive ones of catalog-search-descriptive.json (its
  * held-out part apart). Three rankings in one run: the current index, the previous one ("before": searchIndex.ts
  * as of {@link PREVIOUS_COMMIT}, read from git and transpiled, so the comparison needs no old code in src/), and
- * the substring baseline (bench/substringBaseline.ts). Prints, never asserts; the quality floors are tests.
+ * the substring baseline (bench/substringBaseline.ts). Then the cost of the change: build time, heap and latency of
+ * the index before and after at 20,000 and 100,000 synthetic mods (bench/synthetic.ts). Prints, never asserts; the
+ * quality floors are tests.
  *
  * Run: `npx tsx bench/search.ts` (or `runSearchBench()` from another script).
  */
@@ -15,7 +17,9 @@ import { pathToFileURL } from 'node:url';
 import { ModSearchIndex } from '../src/services/catalog/searchIndex.js';
 import type { ModSummary } from '../src/services/portal/schemas.js';
 import { SubstringBaseline } from './substringBaseline.js';
-import { recordedCatalogue } from './synthetic.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { BENCH_QUERIES, recordedCatalogue, syntheticCatalogue } from './synthetic.js';
 
 /** The last commit of the index before issue 11 (stems and summaries in MiniSearch). */
 export const PREVIOUS_COMMIT = 'fcd1a97ebbe792af8ac547f4a5416c2951686836';
@@ -39,7 +43,7 @@ export interface Quality {
 	top1: number;
 	top3: number;
 	mrr10: number;
-	/** Queries whose accepted answer is not in the first 3. */
+	/** Queries whose accepted answer is not in the first 3 (printed for the current index only, held-out ones never). */
 	misses: string[];
 }
 
@@ -80,7 +84,9 @@ export function indexRanker(
 }
 
 interface PreviousIndexClass {
-	buildSync(mods: readonly ModSummary[]): { match(query: string, mode: 'search', limit?: number): number[] };
+	buildSync(mods: readonly ModSummary[]): {
+		match(query: string, mode: 'search' | 'autocomplete', limit?: number): number[];
+	};
 }
 
 /**
@@ -111,6 +117,101 @@ export async function previousIndexClass(): Promise<PreviousIndexClass | undefin
 	} finally {
 		rmSync(CACHE_DIR, { recursive: true, force: true });
 	}
+}
+
+/** Build time, heap and latency of one index class on one catalogue. Times in ms, memory in MB. */
+export interface IndexCost {
+	ranking: string;
+	mods: number;
+	buildMs: number;
+	buildCpuMs: number;
+	heapMb: number;
+	autocomplete: { p50: number; p99: number };
+	search: { p50: number; p99: number };
+}
+
+type IndexClass = PreviousIndexClass;
+
+/** V8's gc(), made available without starting node with --expose-gc. */
+function garbageCollector(): () => void {
+	setFlagsFromString('--expose-gc');
+	const gc = runInNewContext('gc') as () => void;
+	return () => {
+		gc();
+		gc();
+	};
+}
+
+function percentiles(samples: number[]): { p50: number; p99: number } {
+	const sorted = samples.toSorted((a, b) => a - b);
+	const at = (q: number) =>
+		Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1000) / 1000;
+	return { p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * Builds `Index` on `mods` and measures it: build wall and CPU time, the heap it keeps (after GC), and match()
+ * latency over the bench queries (autocomplete with 25 results, search with all), 3 warm-up and 10 measured rounds.
+ */
+function measureIndex(ranking: string, Index: IndexClass, mods: readonly ModSummary[], gc: () => void): IndexCost {
+	gc();
+	const heapBefore = process.memoryUsage().heapUsed;
+	const cpu = process.cpuUsage();
+	const started = performance.now();
+	const index = Index.buildSync(mods);
+	const buildMs = performance.now() - started;
+	const buildCpuMs = process.cpuUsage(cpu).user / 1000;
+	gc();
+	const heapMb = Math.round((process.memoryUsage().heapUsed - heapBefore) / 1e5) / 10;
+	const autocomplete: number[] = [];
+	const search: number[] = [];
+	for (let round = 0; round < 13; round++) {
+		for (const query of BENCH_QUERIES) {
+			let at = performance.now();
+			index.match(query, 'autocomplete', 25);
+			const a = performance.now() - at;
+			at = performance.now();
+			index.match(query, 'search');
+			const s = performance.now() - at;
+			if (round >= 3) {
+				autocomplete.push(a);
+				search.push(s);
+			}
+		}
+	}
+	return {
+		ranking,
+		mods: mods.length,
+		buildMs: Math.round(buildMs),
+		buildCpuMs: Math.round(buildCpuMs),
+		heapMb,
+		autocomplete: percentiles(autocomplete),
+		search: percentiles(search),
+	};
+}
+
+/** The cost of the change: the index before and after, one after the other in this process, at each size. */
+export async function runIndexCostBench(sizes: readonly number[] = [20_000, 100_000]): Promise<IndexCost[]> {
+	const Previous = await previousIndexClass();
+	const gc = garbageCollector();
+	const costs: IndexCost[] = [];
+	for (const size of sizes) {
+		const mods = syntheticCatalogue(size);
+		costs.push(measureIndex('after', ModSearchIndex, mods, gc));
+		if (Previous) costs.push(measureIndex('before', Previous, mods, gc));
+	}
+	console.log('Search index before and after (one process; heap kept by the index after GC; match() latency):');
+	console.table(
+		costs.map((c) => ({
+			ranking: c.ranking,
+			mods: c.mods,
+			'build ms (CPU ms)': `${c.buildMs} (${c.buildCpuMs})`,
+			'index heap MB': c.heapMb,
+			'autocomplete p50/p99 ms': `${c.autocomplete.p50} / ${c.autocomplete.p99}`,
+			'search p50/p99 ms': `${c.search.p50} / ${c.search.p99}`,
+		})),
+	);
+	return costs;
 }
 
 const percent = (fraction: number) => `${Math.round(fraction * 1000) / 10} %`;
@@ -155,7 +256,7 @@ export async function runSearchBench(): Promise<Record<string, Record<string, Qu
 	for (const [rankerName, bySet] of Object.entries(results)) {
 		for (const [setName, figures] of Object.entries(bySet)) {
 			// The held-out queries' misses are not printed: they are not for tuning.
-			if (figures.misses.length > 0 && !setName.includes('held out'))
+			if (rankerName === 'after' && figures.misses.length > 0 && !setName.includes('held out'))
 				console.log(`  ${rankerName}, ${setName}, not in top 3: ${figures.misses.join(' | ')}`);
 		}
 	}
@@ -164,4 +265,5 @@ export async function runSearchBench(): Promise<Record<string, Record<string, Qu
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
 	await runSearchBench();
+	await runIndexCostBench();
 }
