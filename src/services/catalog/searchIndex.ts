@@ -54,6 +54,9 @@ const POPULARITY = 0.15;
 const OWNER_WORD_SCORE = 13;
 const INITIALISM_SCORE = 17;
 
+/** Weight of a stop word in a query that describes a mod (see {@link ModSearchIndex.match}). */
+const OPTIONAL_WORD_BOOST = 0.3;
+
 /** Stems at least this long are also matched as prefixes (`autom` of `automated` finds `automat` of `automatic`). */
 const MIN_STEM_PREFIX = 5;
 
@@ -272,11 +275,13 @@ export class ModSearchIndex {
 	 * (ignoring case and separators), then those whose title does, then by relevance × popularity. An empty query
 	 * matches nothing here (callers decide what "no query" lists).
 	 *
-	 * Every word must match (else as many as possible, more words before fewer): by prefix in the name, title, owner or initialisms, or by its
-	 * English stem (see searchTerms.ts) among the stems of the title; in `search` mode also among the stems of the
-	 * summary, and stop words (`the`, `of`, `mod`) are left out of a query that has other words. Typos are tolerated
-	 * (1 from 4 letters, 2 from 8) only in words that match nothing as typed. Words of one or two letters must start
-	 * a word of the name, title, owner or initialisms; a query of only such words lists mods by downloads.
+	 * Every word must match (else as many as possible, more words before fewer): by prefix in the name, title,
+	 * owner or initialisms, or by its English stem (see searchTerms.ts) among the stems of the title; in `search`
+	 * mode also among the stems of the summary. Typos are tolerated (1 from 4 letters, 2 from 8) only in words that
+	 * match nothing as typed. Words of one or two letters must start a word of the name, title, owner or
+	 * initialisms; a query of only such words lists mods by downloads. A search of two or more words that are not
+	 * stop words describes a mod: its words of one or two letters are left out, and its stop words (`the`, `of`,
+	 * `mod`) are optional, matched as typed in names and titles at a low weight.
 	 * - `search`: for the search command; includes summaries.
 	 * - `autocomplete`: while typing; names, titles, owners and initialisms only.
 	 * - `suggest`: "did you mean": names and titles, more typos, any word.
@@ -289,12 +294,15 @@ export class ModSearchIndex {
 		for (const position of (this.byCompactName.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
 		for (const position of (this.byCompactTitle.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
 
-		let terms = queryWords(query);
-		if (mode === 'search' && terms.some((term) => !isStopWord(term))) terms = terms.filter((t) => !isStopWord(t));
+		// A search of two or more words that are not stop words describes a mod (`enemy ai tactics for biters`):
+		// its words of one or two letters (abbreviations no name starts with) are left out. Otherwise every word
+		// counts, and a short one narrows a name being typed (`bobs l`, `the fa`).
+		const all = queryWords(query);
+		const content = all.filter((term) => term.length >= MIN_INDEX_PREFIX && !isStopWord(term));
+		const describes = mode === 'search' && new Set(content).size >= 2;
+		// Its stop words are optional: they add to the score of a title that has them (`power and arm`), no more.
+		const terms = describes ? all.filter((term) => term.length >= MIN_INDEX_PREFIX) : all;
 		const long = [...new Set(terms.filter((term) => term.length >= MIN_INDEX_PREFIX))].slice(0, MAX_QUERY_WORDS);
-		// A short word narrows a name being typed (`bobs l`); in a search that describes a mod (`enemy ai tactics`)
-		// it is usually an abbreviation no name starts with, so there it is left out.
-		const describes = mode === 'search' && long.length >= 2;
 		const needles =
 			mode === 'suggest' || describes ? [] : terms.filter((t) => t.length < MIN_INDEX_PREFIX).map((t) => ' ' + t);
 		if (long.length === 0) {
@@ -308,7 +316,8 @@ export class ModSearchIndex {
 			for (const result of this.engine.search(long.join(' '), SUGGEST_OPTIONS)) ranked.add(result.id as number);
 			return ranked.positions;
 		}
-		for (const position of this.rank(long, needles, mode === 'search')) {
+		const optional = describes ? new Set(long.filter(isStopWord)) : new Set<string>();
+		for (const position of this.rank(long, needles, mode === 'search', optional)) {
 			if (ranked.full) break;
 			ranked.add(position);
 		}
@@ -316,23 +325,38 @@ export class ModSearchIndex {
 	}
 
 	/** Scores mods for the distinct `words` (each ≥ MIN_INDEX_PREFIX letters); see {@link ModSearchIndex.match}. */
-	private rank(words: readonly string[], needles: readonly string[], withSummaries: boolean): number[] {
+	private rank(
+		words: readonly string[],
+		needles: readonly string[],
+		withSummaries: boolean,
+		optional: ReadonlySet<string>,
+	): number[] {
 		// Bits of the query words each MiniSearch query term (a word as typed, or one of its stems) stands for.
 		const bits = new Map<string, number>();
 		const stems = new Set<string>();
 		words.forEach((word, i) => {
 			bits.set(word, (bits.get(word) ?? 0) | (1 << i));
+			if (optional.has(word)) return;
 			for (const term of stemsOf(word)) {
 				stems.add(term);
 				bits.set(term, (bits.get(term) ?? 0) | (1 << i));
 			}
 		});
-		const every = (1 << words.length) - 1;
+		let every = 0;
+		words.forEach((word, i) => {
+			if (!optional.has(word)) every |= 1 << i;
+		});
+		// An optional word is matched as typed in names and titles only, and weighs little.
+		const raw: SearchOptions = {
+			fields: RAW_FIELDS,
+			prefix: (term) => !optional.has(term),
+			boostTerm: (term) => (optional.has(term) ? OPTIONAL_WORD_BOOST : 1),
+		};
 		const stemFields: SearchField[] = withSummaries ? ['titleStems', 'summary'] : ['titleStems'];
 		const query = (fuzzy: SearchOptions['fuzzy']): Query => ({
 			combineWith: 'OR',
 			queries: [
-				{ queries: [words.join(' ')], fields: RAW_FIELDS, prefix: true, fuzzy },
+				{ ...raw, queries: [words.join(' ')], fuzzy },
 				{ queries: [[...stems].join(' ')], fields: stemFields, prefix: stemPrefix },
 			],
 		});
@@ -369,11 +393,11 @@ export class ModSearchIndex {
 			candidates = collect(this.engine.search(query(fuzzy)));
 		}
 		// Only the mods matching every word if there are any; else those matching more of the words first.
-		const all = [...candidates].filter(([, candidate]) => candidate.words === every);
+		const all = [...candidates].filter(([, candidate]) => (candidate.words & every) === every);
 		const counted = (all.length > 0 ? all : [...candidates]).map(([position, candidate]) => ({
 			position,
 			score: candidate.score,
-			count: bitCount(candidate.words),
+			count: bitCount(candidate.words & every),
 		}));
 		return counted
 			.sort((a, b) => b.count - a.count || b.score - a.score || a.position - b.position)

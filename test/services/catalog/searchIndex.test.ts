@@ -165,6 +165,19 @@ describe('search by what a mod does on the recorded 2018 catalogue', () => {
 	});
 });
 
+describe('search of a partly typed title', () => {
+	it('does keep stop words and short words of a query with fewer than two other words', () => {
+		expect(catalog.search({ query: 'The Fa', limit: 1 }).mods[0]?.name).toBe('TheFatController');
+		expect(catalog.search({ query: "5Dim's mod - Or", limit: 1 }).mods[0]?.name).toBe('5dim_ores');
+		expect(catalog.search({ query: 'A Se', limit: 3 }).mods.map((m) => m.name)).toContain('A Sea Block Config');
+	});
+
+	it('does count a stop word of a title as typed when the query has other words', () => {
+		expect(catalog.search({ query: 'Power And Arm', limit: 1 }).mods[0]?.name).toBe('PowerAndArmor');
+		expect(catalog.search({ query: 'Power Arm', limit: 1 }).mods[0]?.name).toBe('Power Armor MK3');
+	});
+});
+
 describe('search helpers', () => {
 	it('does make names, titles and queries comparable when they differ in case and separators', () => {
 		expect(compactKey('Squeak Through')).toBe('squeakthrough');
