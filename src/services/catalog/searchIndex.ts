@@ -163,7 +163,8 @@ export class ModSearchIndex {
 			// the mod there (modTerms, computed once per mod for all fields; see termsAt).
 			extractField: (position) => position,
 			stringifyField: (position) => String(position),
-			tokenize: (position, field) => [...(this.termsAt(Number(position))?.[field as SearchField] ?? [])],
+			// MiniSearch only reads the list it is given.
+			tokenize: (position, field) => (this.termsAt(Number(position))?.[field as SearchField] ?? []) as string[],
 			processTerm: (term) => term,
 			searchOptions: {
 				boost: BOOST,
