@@ -1,8 +1,10 @@
 /**
  * Catalog benchmark: for the recorded 2018 catalogue (2,538 mods) and synthetic ones of 20,000 and 100,000
  * (bench/synthetic.ts), prints load + index build time, heap and RSS after loading, and autocomplete and search
- * latency (p50/p99/max) over {@link BENCH_QUERIES}. Prints, never asserts. Targets at 20,000: autocomplete
- * p99 < 5 ms, index build < 2 s, process RSS < 200 MB.
+ * latency (p50/p99/max) over {@link BENCH_QUERIES}, and in the same process and rounds the latency of the substring
+ * baseline of issue 10 (bench/substringBaseline.ts) with the ratio ours / baseline. Prints, never asserts. Targets
+ * (issue 10) at 20,000: RSS ≤ 120 MB after load, autocomplete p99 ≤ 1 ms, search p99 ≤ 5 ms, index build ≤ 1 s; at
+ * 100,000: autocomplete p99 ≤ 3 ms, RSS ≤ 300 MB. Search quality is bench/search.ts.
  *
  * Each size runs in fresh processes so RSS is honest: a `prepare` child stores the catalogue in an SQLite file
  * through `Catalog.replace`, then a `measure` child does what a restart does (`Catalog.load`) and is measured.
@@ -22,6 +24,7 @@ import { Catalog } from '../src/services/catalog/catalog.js';
 import { CatalogStore } from '../src/storage/catalogStore.js';
 import { openDatabase } from '../src/storage/database.js';
 import { ModSearchIndex } from '../src/services/catalog/searchIndex.js';
+import { SubstringBaseline } from './substringBaseline.js';
 import { BENCH_QUERIES, syntheticCatalogue } from './synthetic.js';
 
 /** Figures of one catalogue size. Times in milliseconds, memory in MB (10^6 bytes). */
@@ -45,6 +48,8 @@ export interface CatalogBenchResult {
 	rssAfterQueriesMb: number;
 	autocomplete: Latency;
 	search: Latency;
+	/** The same queries, rounds and process through the substring baseline (bench/substringBaseline.ts). */
+	baseline: { autocomplete: Latency; search: Latency };
 }
 
 /** Latency percentiles in milliseconds over all measured rounds of all queries. */
@@ -62,6 +67,8 @@ const SIZES = [2_538, 20_000, 100_000];
  */
 const NODE_FLAG_SETS: readonly (readonly string[])[] = [[], ['--max-semi-space-size=4']];
 const WARMUP_ROUNDS = 3;
+/** Results of one autocomplete, as Discord shows at most (and Catalog.autocomplete returns by default). */
+const AUTOCOMPLETE_LIMIT = 25;
 const MEASURED_ROUNDS = 20;
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -114,16 +121,25 @@ async function measure(file: string): Promise<CatalogBenchResult> {
 
 	const autocomplete: number[] = [];
 	const search: number[] = [];
+	const baselineAutocomplete: number[] = [];
+	const baselineSearch: number[] = [];
+	const baseline = new SubstringBaseline(catalog.all());
 	for (let round = 0; round < WARMUP_ROUNDS + MEASURED_ROUNDS; round++) {
 		const keep = round >= WARMUP_ROUNDS;
 		for (const query of BENCH_QUERIES) {
 			const a: number[] = [];
 			const s: number[] = [];
+			const ba: number[] = [];
+			const bs: number[] = [];
 			time(a, () => catalog.autocomplete(query));
+			time(ba, () => baseline.autocomplete(query, AUTOCOMPLETE_LIMIT));
 			time(s, () => catalog.search({ query, limit: 10 }));
+			time(bs, () => baseline.match(query, 10));
 			if (keep) {
 				autocomplete.push(...a);
 				search.push(...s);
+				baselineAutocomplete.push(...ba);
+				baselineSearch.push(...bs);
 			}
 		}
 	}
@@ -149,6 +165,7 @@ async function measure(file: string): Promise<CatalogBenchResult> {
 		rssAfterQueriesMb: mb(rssAfterQueries),
 		autocomplete: latency(autocomplete),
 		search: latency(search),
+		baseline: { autocomplete: latency(baselineAutocomplete), search: latency(baselineSearch) },
 	};
 }
 
@@ -238,6 +255,21 @@ export async function runCatalogBench(sizes: readonly number[] = SIZES): Promise
 			'RSS after queries MB': r.rssAfterQueriesMb,
 			'autocomplete p50/p99/max ms': `${r.autocomplete.p50} / ${r.autocomplete.p99} / ${r.autocomplete.max}`,
 			'search p50/p99/max ms': `${r.search.p50} / ${r.search.p99} / ${r.search.max}`,
+		})),
+	);
+	console.log(
+		'Same queries in the same processes through the baseline (a lowercased substring scan over name and title, by downloads), and ours / baseline:',
+	);
+	const ratio = (ours: number, theirs: number) =>
+		theirs > 0 ? (Math.round((ours / theirs) * 10) / 10).toString() : '-';
+	console.table(
+		results.map((r) => ({
+			mods: r.mods,
+			'node flags': r.nodeFlags,
+			'baseline autocomplete p50/p99 ms': `${r.baseline.autocomplete.p50} / ${r.baseline.autocomplete.p99}`,
+			'baseline search p50/p99 ms': `${r.baseline.search.p50} / ${r.baseline.search.p99}`,
+			'autocomplete ours/baseline p50, p99': `${ratio(r.autocomplete.p50, r.baseline.autocomplete.p50)}, ${ratio(r.autocomplete.p99, r.baseline.autocomplete.p99)}`,
+			'search ours/baseline p50, p99': `${ratio(r.search.p50, r.baseline.search.p50)}, ${ratio(r.search.p99, r.baseline.search.p99)}`,
 		})),
 	);
 	return results;

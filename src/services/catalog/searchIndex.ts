@@ -1,9 +1,10 @@
 /**
  * Full-text index over the mod catalogue: MiniSearch 7 (https://lucaong.github.io/minisearch/; BM25+ over a radix
- * tree, prefix and Levenshtein fuzzy matching, field boosts) over names and titles; owners, initialisms and
- * summaries in plain tables beside it (as MiniSearch fields they cost 4 to 9 MB each per 20,000 mods, as tables
- * a fraction of that); and the ranking rules of the catalogue issue: an exact name or title first, then text relevance blended with
- * popularity (downloads).
+ * tree, prefix and Levenshtein fuzzy matching, field boosts) is the index and the scorer, over a mod's name and
+ * title as typed, the English stems of its title and the stems of its summary (terms from searchTerms.ts); owners
+ * and initialisms in plain tables beside it. The ranking rules (catalogue issue and issue 11): an exact name or
+ * title first, then mods matching every descriptive word before those matching some, scored by MiniSearch with
+ * name and title words above title stems above summary stems, times a mild popularity factor (downloads).
  *
  * FlexSearch 0.8 was compared with the same words and ranking rules (judged queries of
  * test/fixtures/catalog-search-judgements.json, 20,000 synthetic mods): several times faster per query (autocomplete
@@ -11,16 +12,32 @@
  * find nothing; 22 of 29 judged queries right against 29), its build was slower (1.3 s against 0.7 s) and its index
  * bigger (46 MB against 31 MB). MiniSearch meets the latency target with room to spare.
  */
-import MiniSearch, { type SearchOptions, type SearchResult } from 'minisearch';
+import MiniSearch, { type Query, type SearchOptions, type SearchResult } from 'minisearch';
 import type { ModSummary } from '../portal/schemas.js';
+import {
+	SEARCH_FIELDS,
+	compactKey,
+	identifierTerms,
+	isStopWord,
+	modTerms,
+	queryWords,
+	stemsOf,
+	type ModTerms,
+	type SearchField,
+} from './searchTerms.js';
+
+export { compactKey } from './searchTerms.js';
 
 /** What a query is for; each mode trades recall against speed differently (see {@link ModSearchIndex.match}). */
 export type SearchMode = 'search' | 'autocomplete' | 'suggest';
 
-/** Fields in MiniSearch, in the order it tokenizes them (see `termsOf`). */
-const INDEXED_FIELDS = ['name', 'title'] as const;
-type IndexedField = (typeof INDEXED_FIELDS)[number];
-const BOOST: Record<IndexedField, number> = { name: 3, title: 3 };
+/**
+ * Field boosts: a word of the name or title as typed (exactly or as a prefix) counts most, a stem of a title word
+ * (`warehouse` for `Warehousing`) less, a stem of a summary word least, so the ranking rule "exact name or title >
+ * title words > summary words > popularity" holds for one word; several words of a summary matched together still
+ * beat one title word, since mods matching every word come first (see {@link ModSearchIndex.match}).
+ */
+const BOOST: Record<SearchField, number> = { name: 3, title: 3, titleStems: 1.5, summary: 0.7 };
 
 /**
  * Popularity blended into relevance: score × (1 + downloads)^POPULARITY, so ×2 at 100 downloads, ×4 at 10,000,
@@ -32,11 +49,16 @@ const POPULARITY = 0.15;
 /**
  * Scores of one query word found outside MiniSearch, before popularity, on the scale of its BM25 scores (a word of
  * a short title scores about 25 with the title boost): an owner word as a one-word field boosted 1.5 would
- * (13 in the 2018 catalogue; half for a prefix), an initialism 17, a summary word a fraction of a title word.
+ * (13 in the 2018 catalogue; half for a prefix), an initialism 17.
  */
 const OWNER_WORD_SCORE = 13;
 const INITIALISM_SCORE = 17;
-const SUMMARY_WORD_SCORE = 3;
+
+/** Weight of a stop word in a query that describes a mod (see {@link ModSearchIndex.match}). */
+const OPTIONAL_WORD_BOOST = 0.3;
+
+/** Stems at least this long are also matched as prefixes (`autom` of `automated` finds `automat` of `automatic`). */
+const MIN_STEM_PREFIX = 5;
 
 /** Query words shorter than this are matched as word starts from a small table, not expanded through the index. */
 const MIN_INDEX_PREFIX = 3;
@@ -46,99 +68,6 @@ const MAX_QUERY_WORDS = 16;
 
 /** Documents indexed per event-loop turn while building, so a rebuild never blocks commands for long. */
 const BUILD_CHUNK = 2_000;
-
-/** Words too common in summaries to help; names and titles keep every word. */
-const SUMMARY_STOP_WORDS = new Set(
-	'a an and are as at be by for from in into is it its of on or that the this to with you your will can mod mods'.split(
-		' ',
-	),
-);
-
-const ASCII = /^[\x20-\x7e]*$/;
-const DIACRITICS = /\p{M}+/gu;
-const APOSTROPHES = /['’`´]/g;
-const NON_WORD = /[^\p{L}\p{N}]+/u;
-const DIGITS = /^\p{N}+$/u;
-const STARTS_WITH_LETTER = /^\p{L}/u;
-const POSSESSIVE = /([\p{L}\p{N}]+)['’]s(?![\p{L}\p{N}])/gu;
-// camelCase, PascalCase, ACRONYMWords and digit runs: `LTNEasier` -> LTN Easier, `Factorissimo2` -> Factorissimo 2.
-const WORD_PARTS = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|\p{L}+/gu;
-// Title segments that carry their own initialism: `LTN - Logistic Train Network`, `Helmod: assistant ...`.
-const TITLE_SEGMENT = /\s+[-–—|]\s+|[:()[\]{}|]/;
-
-/** Strips diacritics and apostrophes (`Bob's` -> `Bobs`, `Émile` -> `Emile`), keeping case. */
-function normalize(text: string): string {
-	const plain = ASCII.test(text) ? text : text.normalize('NFKD').replace(DIACRITICS, '');
-	return plain.replace(APOSTROPHES, '');
-}
-
-/** The pieces of `text` between separators (spaces, `-`, `_`, punctuation), case kept. */
-function chunksOf(text: string): string[] {
-	return normalize(text)
-		.split(NON_WORD)
-		.filter((chunk) => chunk !== '');
-}
-
-function partsOf(chunk: string): string[] {
-	return chunk.match(WORD_PARTS) ?? [chunk];
-}
-
-/**
- * `text` lowercased with every separator removed: the key that makes `squeak through`, `Squeak Through` and
- * `squeak-through` the same, used for "exact" name and title matches.
- */
-export function compactKey(text: string): string {
-	return chunksOf(text).join('').toLowerCase();
-}
-
-/** Terms of a name, title or owner: every chunk, its camelCase parts, and possessives without their `s`. */
-function identifierTerms(text: string): string[] {
-	const terms = new Set<string>();
-	// `Angel's` is indexed as `angels` (apostrophes dropped) and also as `angel`.
-	for (const match of text.matchAll(POSSESSIVE)) if (match[1]) terms.add(normalize(match[1]).toLowerCase());
-	for (const chunk of chunksOf(text)) {
-		terms.add(chunk.toLowerCase());
-		const parts = partsOf(chunk);
-		// Digit runs alone (`2` of `Factorissimo2`) find nothing useful; the whole chunk keeps them.
-		if (parts.length > 1) for (const part of parts) if (!DIGITS.test(part)) terms.add(part.toLowerCase());
-	}
-	return [...terms];
-}
-
-/** First letters of 3 to 4 words: two letters match far too much, and acronyms in use (LTN, RSO, FARL) are short. */
-function initialism(words: readonly string[]): string | undefined {
-	const letterWords = words.filter((word) => STARTS_WITH_LETTER.test(word));
-	if (letterWords.length < 3 || letterWords.length > 4) return undefined;
-	return letterWords.map((word) => word.charAt(0).toLowerCase()).join('');
-}
-
-/** `ltn` for `LogisticTrainNetwork` and `LTN - Logistic Train Network`, `rso` for `Resource Spawner Overhaul`. */
-function initialismTerms(mod: ModSummary): string[] {
-	const terms = new Set<string>();
-	const add = (words: string[]) => {
-		const letters = initialism(words);
-		if (letters) terms.add(letters);
-	};
-	add(chunksOf(mod.name).flatMap(partsOf));
-	add(chunksOf(mod.title));
-	const segments = mod.title.split(TITLE_SEGMENT);
-	if (segments.length > 1) for (const segment of segments) add(chunksOf(segment));
-	return [...terms];
-}
-
-function summaryTerms(text: string): string[] {
-	const terms = new Set<string>();
-	for (const chunk of chunksOf(text)) {
-		const term = chunk.toLowerCase();
-		if (term.length > 1 && !SUMMARY_STOP_WORDS.has(term)) terms.add(term);
-	}
-	return [...terms];
-}
-
-/** Query words: lowercased chunks. A camelCase word stays whole: it is a prefix of the camelCase name's own term. */
-function queryTerms(query: string): string[] {
-	return chunksOf(query).map((chunk) => chunk.toLowerCase());
-}
 
 /** Allowed typos per word: none below 4 letters (too many false friends), 1 up to 7, 2 from 8. */
 function typosFor(term: string): number {
@@ -153,13 +82,9 @@ function generousTyposFor(term: string): number {
 	return term.length < 10 ? 2 : 3;
 }
 
-const SEARCH_OPTIONS: SearchOptions = { fields: [...INDEXED_FIELDS], prefix: true, combineWith: 'OR' };
-const SUGGEST_OPTIONS: SearchOptions = {
-	fields: ['name', 'title'],
-	prefix: true,
-	fuzzy: generousTyposFor,
-	combineWith: 'OR',
-};
+const RAW_FIELDS: SearchField[] = ['name', 'title'];
+const SUGGEST_OPTIONS: SearchOptions = { fields: RAW_FIELDS, prefix: true, fuzzy: generousTyposFor, combineWith: 'OR' };
+const stemPrefix = (term: string) => term.length >= MIN_STEM_PREFIX;
 
 function insertByKey(map: Map<string, number[]>, key: string, position: number): void {
 	if (key === '') return;
@@ -215,10 +140,8 @@ export class ModSearchIndex {
 	private readonly byCompactTitle = new Map<string, number[]>();
 	/** Per mod: {@link compactKey} of its name. */
 	private readonly compactNames: string[];
-	/** Per mod: ` `-prefixed words of name, title, owner and initialisms, filled while indexing (see termsOf). */
+	/** Per mod: ` `-prefixed words of name, title, owner and initialisms. */
 	private readonly words: string[];
-	/** Per mod: ` `-prefixed summary words. */
-	private readonly summaries: string[];
 	/** Initialism -> positions. */
 	private readonly byInitialism = new Map<string, number[]>();
 	/** Word starts shorter than {@link MIN_INDEX_PREFIX} -> positions, by downloads (most first). */
@@ -227,22 +150,25 @@ export class ModSearchIndex {
 	/** Every word of every owner, sorted, and the index in ownerList of the owner each belongs to. */
 	private readonly ownerWords: readonly string[];
 	private readonly ownerWordEntries: Int32Array;
-	private pendingWords: string[] = [];
+	/** While building: the terms of the mod being indexed, and word starts not yet sorted by downloads. */
+	private lastTerms: { position: number; terms: ModTerms } | undefined;
 	private pendingStarts = new Map<string, number[]>();
 
 	private constructor(mods: readonly ModSummary[]) {
 		this.mods = mods;
 		this.engine = new MiniSearch<number>({
-			fields: [...INDEXED_FIELDS],
+			fields: [...SEARCH_FIELDS],
 			idField: 'id',
-			// Documents are positions in `mods`: every field "value" is the position, and tokenize reads the mod.
+			// Documents are positions in `mods`: every field "value" is the position, and tokenize reads the terms of
+			// the mod there (modTerms, computed once per mod for all fields; see termsAt).
 			extractField: (position) => position,
 			stringifyField: (position) => String(position),
-			tokenize: (position, field) => this.termsOf(Number(position), field as IndexedField),
+			// MiniSearch only reads the list it is given.
+			tokenize: (position, field) => (this.termsAt(Number(position))?.[field as SearchField] ?? []) as string[],
 			processTerm: (term) => term,
 			searchOptions: {
 				boost: BOOST,
-				tokenize: queryTerms,
+				tokenize: queryWords,
 				processTerm: (term) => term,
 				boostDocument: (position: number) => this.popularity[position] ?? 1,
 			},
@@ -250,7 +176,6 @@ export class ModSearchIndex {
 		this.popularity = new Float64Array(mods.length);
 		this.words = new Array<string>(mods.length).fill('');
 		this.compactNames = new Array<string>(mods.length).fill('');
-		this.summaries = new Array<string>(mods.length).fill('');
 		const owners = new Map<string, OwnerEntry>();
 		mods.forEach((mod, position) => {
 			this.popularity[position] = (1 + Math.max(0, mod.downloadsCount)) ** POPULARITY;
@@ -258,8 +183,6 @@ export class ModSearchIndex {
 			this.compactNames[position] = compactName;
 			insertByKey(this.byCompactName, compactName, position);
 			insertByKey(this.byCompactTitle, compactKey(mod.title), position);
-			const summary = summaryTerms(mod.summary);
-			if (summary.length > 0) this.summaries[position] = ' ' + summary.join(' ');
 			if (mod.owner !== '') {
 				let entry = owners.get(mod.owner);
 				if (!entry) {
@@ -290,7 +213,7 @@ export class ModSearchIndex {
 			mods.map((_, position) => position),
 			{ chunkSize: BUILD_CHUNK },
 		);
-		index.finishShortStarts();
+		index.finish();
 		return index;
 	}
 
@@ -298,34 +221,38 @@ export class ModSearchIndex {
 	static buildSync(mods: readonly ModSummary[]): ModSearchIndex {
 		const index = new ModSearchIndex(mods);
 		index.engine.addAll(mods.map((_, position) => position));
-		index.finishShortStarts();
+		index.finish();
 		return index;
 	}
 
-	private termsOf(position: number, field: IndexedField): string[] {
+	/**
+	 * {@link modTerms} of the mod at `position`, computed once for all its fields (MiniSearch asks for them one
+	 * after another), and recorded in the side tables the first time.
+	 */
+	private termsAt(position: number): ModTerms | undefined {
+		if (this.lastTerms?.position === position) return this.lastTerms.terms;
 		const mod = this.mods[position];
-		if (!mod) return [];
-		const terms = identifierTerms(field === 'name' ? mod.name : mod.title);
-		// MiniSearch tokenizes the fields of one document in INDEXED_FIELDS order: collect, then keep flat strings.
-		this.pendingWords.push(...terms);
-		if (field === 'title') {
-			const initialisms = initialismTerms(mod);
-			for (const letters of initialisms) insertByKey(this.byInitialism, letters, position);
-			this.pendingWords.push(...identifierTerms(mod.owner), ...initialisms);
-			this.words[position] = ' ' + this.pendingWords.join(' ');
+		if (!mod) return undefined;
+		const terms = modTerms(mod);
+		this.lastTerms = { position, terms };
+		if (this.words[position] === '') {
+			for (const letters of terms.initialisms) insertByKey(this.byInitialism, letters, position);
+			const words = [...terms.name, ...terms.title, ...terms.owner, ...terms.initialisms];
+			this.words[position] = ' ' + words.join(' ');
 			const starts = new Set<string>();
-			for (const word of this.pendingWords) {
+			for (const word of words) {
 				for (let length = 1; length < MIN_INDEX_PREFIX && length <= word.length; length++) {
 					starts.add(word.slice(0, length));
 				}
 			}
 			for (const start of starts) insertByKey(this.pendingStarts, start, position);
-			this.pendingWords = [];
 		}
 		return terms;
 	}
 
-	private finishShortStarts(): void {
+	/** Sorts the word-start lists by downloads once every mod is indexed. */
+	private finish(): void {
+		this.lastTerms = undefined;
 		const rank = new Int32Array(this.mods.length);
 		this.byDownloads.forEach((position, i) => (rank[position] = i));
 		for (const [start, positions] of this.pendingStarts) {
@@ -349,10 +276,13 @@ export class ModSearchIndex {
 	 * (ignoring case and separators), then those whose title does, then by relevance × popularity. An empty query
 	 * matches nothing here (callers decide what "no query" lists).
 	 *
-	 * Every word must match (else any word may): by prefix in the name, title, owner or initialisms; in `search`
-	 * mode also by prefix as a summary word. Typos are tolerated (1 from 4 letters, 2 from 8) only in words that
+	 * Every word must match (else as many as possible, more words before fewer): by prefix in the name, title,
+	 * owner or initialisms, or by its English stem (see searchTerms.ts) among the stems of the title; in `search`
+	 * mode also among the stems of the summary. Typos are tolerated (1 from 4 letters, 2 from 8) only in words that
 	 * match nothing as typed. Words of one or two letters must start a word of the name, title, owner or
-	 * initialisms; a query of only such words lists mods by downloads.
+	 * initialisms; a query of only such words lists mods by downloads. A search of two or more words that are not
+	 * stop words describes a mod: its words of one or two letters are left out, and its stop words (`the`, `of`,
+	 * `mod`) are optional, matched as typed in names and titles at a low weight.
 	 * - `search`: for the search command; includes summaries.
 	 * - `autocomplete`: while typing; names, titles, owners and initialisms only.
 	 * - `suggest`: "did you mean": names and titles, more typos, any word.
@@ -365,9 +295,17 @@ export class ModSearchIndex {
 		for (const position of (this.byCompactName.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
 		for (const position of (this.byCompactTitle.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
 
-		const terms = queryTerms(query);
+		// A search of two or more words that are not stop words describes a mod (`enemy ai tactics for biters`):
+		// its words of one or two letters (abbreviations no name starts with) are left out. Otherwise every word
+		// counts, and a short one narrows a name being typed (`bobs l`, `the fa`).
+		const all = queryWords(query);
+		const content = all.filter((term) => term.length >= MIN_INDEX_PREFIX && !isStopWord(term));
+		const describes = mode === 'search' && new Set(content).size >= 2;
+		// Its stop words are optional: they add to the score of a title that has them (`power and arm`), no more.
+		const terms = describes ? all.filter((term) => term.length >= MIN_INDEX_PREFIX) : all;
 		const long = [...new Set(terms.filter((term) => term.length >= MIN_INDEX_PREFIX))].slice(0, MAX_QUERY_WORDS);
-		const needles = mode === 'suggest' ? [] : terms.filter((t) => t.length < MIN_INDEX_PREFIX).map((t) => ' ' + t);
+		const needles =
+			mode === 'suggest' || describes ? [] : terms.filter((t) => t.length < MIN_INDEX_PREFIX).map((t) => ' ' + t);
 		if (long.length === 0) {
 			for (const position of this.byShortStart.get(needles[0]?.slice(1) ?? '') ?? []) {
 				if (ranked.full) break;
@@ -379,7 +317,8 @@ export class ModSearchIndex {
 			for (const result of this.engine.search(long.join(' '), SUGGEST_OPTIONS)) ranked.add(result.id as number);
 			return ranked.positions;
 		}
-		for (const position of this.rank(long, needles, mode === 'search')) {
+		const optional = describes ? new Set(long.filter(isStopWord)) : new Set<string>();
+		for (const position of this.rank(long, needles, mode === 'search', optional)) {
 			if (ranked.full) break;
 			ranked.add(position);
 		}
@@ -387,11 +326,42 @@ export class ModSearchIndex {
 	}
 
 	/** Scores mods for the distinct `words` (each ≥ MIN_INDEX_PREFIX letters); see {@link ModSearchIndex.match}. */
-	private rank(words: readonly string[], needles: readonly string[], withSummaries: boolean): number[] {
-		const bits = new Map(words.map((word, i) => [word, 1 << i]));
-		const every = (1 << words.length) - 1;
-		const text = words.join(' ');
-		const side = this.sideMatches(words, needles, withSummaries);
+	private rank(
+		words: readonly string[],
+		needles: readonly string[],
+		withSummaries: boolean,
+		optional: ReadonlySet<string>,
+	): number[] {
+		// Bits of the query words each MiniSearch query term (a word as typed, or one of its stems) stands for.
+		const bits = new Map<string, number>();
+		const stems = new Set<string>();
+		words.forEach((word, i) => {
+			bits.set(word, (bits.get(word) ?? 0) | (1 << i));
+			if (optional.has(word)) return;
+			for (const term of stemsOf(word)) {
+				stems.add(term);
+				bits.set(term, (bits.get(term) ?? 0) | (1 << i));
+			}
+		});
+		let every = 0;
+		words.forEach((word, i) => {
+			if (!optional.has(word)) every |= 1 << i;
+		});
+		// An optional word is matched as typed in names and titles only, and weighs little.
+		const raw: SearchOptions = {
+			fields: RAW_FIELDS,
+			prefix: (term) => !optional.has(term),
+			boostTerm: (term) => (optional.has(term) ? OPTIONAL_WORD_BOOST : 1),
+		};
+		const stemFields: SearchField[] = withSummaries ? ['titleStems', 'summary'] : ['titleStems'];
+		const query = (fuzzy: SearchOptions['fuzzy']): Query => ({
+			combineWith: 'OR',
+			queries: [
+				{ ...raw, queries: [words.join(' ')], fuzzy },
+				{ queries: [[...stems].join(' ')], fields: stemFields, prefix: stemPrefix },
+			],
+		});
+		const side = this.sideMatches(words, needles);
 
 		const collect = (results: SearchResult[]) => {
 			const candidates = new Map<number, Candidate>();
@@ -414,30 +384,32 @@ export class ModSearchIndex {
 			return candidates;
 		};
 
-		let candidates = collect(this.engine.search(text, SEARCH_OPTIONS));
+		let candidates = collect(this.engine.search(query(false)));
 		let matched = 0;
 		for (const candidate of candidates.values()) matched |= candidate.words;
 		if (matched !== every) {
 			// Typo tolerance only for words that match nothing as typed: a word that exists is meant as typed, and
 			// the fuzzy walk of the whole term tree is the most expensive part of a query.
 			const fuzzy = (term: string) => ((matched & (bits.get(term) ?? 0)) === 0 ? typosFor(term) : 0);
-			candidates = collect(this.engine.search(text, { ...SEARCH_OPTIONS, fuzzy }));
+			candidates = collect(this.engine.search(query(fuzzy)));
 		}
-		const all = [...candidates].filter(([, candidate]) => candidate.words === every);
-		const chosen = all.length > 0 ? all : [...candidates];
-		return chosen.sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).map(([position]) => position);
+		// Only the mods matching every word if there are any; else those matching more of the words first.
+		const all = [...candidates].filter(([, candidate]) => (candidate.words & every) === every);
+		const counted = (all.length > 0 ? all : [...candidates]).map(([position, candidate]) => ({
+			position,
+			score: candidate.score,
+			count: bitCount(candidate.words & every),
+		}));
+		return counted
+			.sort((a, b) => b.count - a.count || b.score - a.score || a.position - b.position)
+			.map(({ position }) => position);
 	}
 
 	/**
 	 * Matches outside MiniSearch, scored with popularity: owners with a word equal to (or, at half the score,
-	 * starting with) a query word, initialisms equal to a query word, and with `withSummaries` summaries with a
-	 * word starting with a query word. Only mods passing `needles` count.
+	 * starting with) a query word, and initialisms equal to a query word. Only mods passing `needles` count.
 	 */
-	private sideMatches(
-		words: readonly string[],
-		needles: readonly string[],
-		withSummaries: boolean,
-	): Map<number, Candidate> {
+	private sideMatches(words: readonly string[], needles: readonly string[]): Map<number, Candidate> {
 		const found = new Map<number, Candidate>();
 		const add = (position: number, bit: number, score: number) => {
 			if (!this.startsWords(position, needles)) return;
@@ -463,15 +435,6 @@ export class ModSearchIndex {
 			}
 			for (const [entry, score] of scores) for (const position of entry.positions) add(position, 1 << i, score);
 		});
-		if (withSummaries) {
-			const starts = words.map((word) => ' ' + word);
-			this.summaries.forEach((summary, position) => {
-				if (summary === '') return;
-				for (let i = 0; i < starts.length; i++) {
-					if (summary.includes(starts[i] ?? '')) add(position, 1 << i, SUMMARY_WORD_SCORE);
-				}
-			});
-		}
 		return found;
 	}
 
@@ -530,6 +493,13 @@ export class ModSearchIndex {
 		for (const { position } of near) ranked.add(position);
 		return ranked.positions;
 	}
+}
+
+/** Number of bits set in `value` (a 32-bit integer). */
+function bitCount(value: number): number {
+	let bits = value - ((value >>> 1) & 0x55555555);
+	bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+	return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** The first index of sorted `list` whose item is not below `item` (binary search). */

@@ -23,6 +23,13 @@ const judgements = (
 	}
 ).queries;
 
+/** Descriptive queries (issue 11): a mod described in other words than its title. */
+const descriptive = (
+	JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/catalog-search-descriptive.json'), 'utf8')) as {
+		queries: (Judgement & { heldOut?: boolean })[];
+	}
+).queries;
+
 const accepted = (j: Judgement) => j.expectAny ?? (j.expect ? [j.expect] : []);
 const names = (mods: readonly ModSummary[]) => mods.map((m) => m.name);
 
@@ -109,6 +116,65 @@ describe('search quality on the recorded 2018 catalogue', () => {
 		const page = catalog.search({ query: 'bob', sort: 'updated', limit: 20 });
 		const dates = page.mods.map((m) => m.latestRelease?.releasedAt ?? '');
 		expect(dates).toEqual([...dates].sort().reverse());
+	});
+});
+
+describe('search by what a mod does on the recorded 2018 catalogue', () => {
+	const tuned = descriptive.filter((j) => !j.heldOut);
+	const inTopThree = (j: Judgement) =>
+		accepted(j).some((name) => names(catalog.search({ query: j.query, limit: 3 }).mods).includes(name));
+
+	it('does find at least 90 % of the descriptive queries in the first 3 results when they describe a mod', () => {
+		expect(tuned.length).toBeGreaterThanOrEqual(30);
+		expect(descriptive.length - tuned.length).toBeGreaterThanOrEqual(10);
+		const misses = tuned.filter((j) => !inTopThree(j)).map((j) => j.query);
+		expect(misses.length / tuned.length, `not in the first 3: ${misses.join(' | ')}`).toBeLessThanOrEqual(0.1);
+	});
+
+	it('does find a mod by another form of its title words when searching and while typing', () => {
+		expect(names(catalog.search({ query: 'warehouse', limit: 3 }).mods)).toContain('Warehousing');
+		expect(names(catalog.autocomplete('warehouse', 5))).toContain('Warehousing');
+		expect(names(catalog.search({ query: 'planner for your base', limit: 1 }).mods)).toEqual(['helmod']);
+		expect(names(catalog.autocomplete('teleportation', 3))).toContain('Teleportation');
+		expect(names(catalog.search({ query: 'teleport', limit: 1 }).mods)).toEqual(['Teleportation']);
+	});
+
+	it('does rank a word of a title above the same word in a summary when both match', () => {
+		const found = names(catalog.search({ query: 'warehouse', limit: 50 }).mods);
+		const summaryOnly = found.indexOf('Arumba_Accelerated_Start_Thor_Tweaks');
+		expect(summaryOnly).toBeGreaterThan(found.indexOf('angelsaddons-warehouses'));
+		expect(summaryOnly).toBeGreaterThan(found.indexOf('Warehousing'));
+	});
+
+	it('does rank mods matching more of the words first when no mod matches them all', () => {
+		const page = catalog.search({ query: 'launch a rocket to nuke biters from orbit', limit: 5 });
+		expect(page.mods[0]?.name).toBe('Orbital Ion Cannon');
+		expect(catalog.search({ query: 'better enemy ai tactics', limit: 1 }).mods[0]?.name).toBe('Rampant');
+	});
+
+	it('does keep exact names first when their words are also English', () => {
+		for (const [query, name] of [
+			['bottleneck', 'Bottleneck'],
+			['long reach', 'long-reach'],
+			['landfill', 'Landfill'],
+			['teleportation', 'Teleportation'],
+		] as const) {
+			expect([query, catalog.search({ query, limit: 1 }).mods[0]?.name]).toEqual([query, name]);
+			expect([query, catalog.autocomplete(query, 1)[0]?.name]).toEqual([query, name]);
+		}
+	});
+});
+
+describe('search of a partly typed title', () => {
+	it('does keep stop words and short words of a query with fewer than two other words', () => {
+		expect(catalog.search({ query: 'The Fa', limit: 1 }).mods[0]?.name).toBe('TheFatController');
+		expect(catalog.search({ query: "5Dim's mod - Or", limit: 1 }).mods[0]?.name).toBe('5dim_ores');
+		expect(catalog.search({ query: 'A Se', limit: 3 }).mods.map((m) => m.name)).toContain('A Sea Block Config');
+	});
+
+	it('does count a stop word of a title as typed when the query has other words', () => {
+		expect(catalog.search({ query: 'Power And Arm', limit: 1 }).mods[0]?.name).toBe('PowerAndArmor');
+		expect(catalog.search({ query: 'Power Arm', limit: 1 }).mods[0]?.name).toBe('Power Armor MK3');
 	});
 });
 
