@@ -110,7 +110,7 @@ function row(index: number, targetKey: string, target: Partial<NewSubscriptionRo
 	};
 }
 
-async function insertRows(db: Kysely<Database>, rows: readonly NewSubscriptionRow[]): Promise<void> {
+export async function insertRows(db: Kysely<Database>, rows: readonly NewSubscriptionRow[]): Promise<void> {
 	for (let start = 0; start < rows.length; start += 1_000) {
 		await db
 			.insertInto('subscriptions')
@@ -120,7 +120,7 @@ async function insertRows(db: Kysely<Database>, rows: readonly NewSubscriptionRo
 }
 
 /** Every subscription wants FARL: by name, by owner, or `all` with one of the filters it passes. */
-function matchingRow(index: number): NewSubscriptionRow {
+export function matchingRow(index: number): NewSubscriptionRow {
 	switch (index % 4) {
 		case 0:
 			return row(index, 'mod:FARL', { mod_name: 'FARL' });

@@ -4,6 +4,8 @@
  * --max-semi-space-size=4 dist/index.js`, built first as `npm start` does) in a child process logged in to the
  * fake Discord, and prints:
  *
+ * - after a restart with the catalog and 10,000 subscriptions in the store, the time until the first autocomplete is
+ *   answered (issue 7 §4);
  * - RSS of that process when it is ready (catalog loaded, gateway connected: `/readyz` answers 200) and after 5 s idle
  *   ("steady"), read from `/proc/{pid}/status` (VmRSS);
  * - under 50 autocompletes a second for 30 s (the bench's fixed query list), the peak RSS and the answer latency
@@ -19,8 +21,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openDatabase } from '../src/storage/database.js';
 import { FakeDiscord } from '../test/support/fakeDiscord.js';
 import { FakePortal } from '../test/support/fakePortal.js';
+import { insertRows, matchingRow } from './announcements.js';
 import { BENCH_QUERIES } from './synthetic.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +96,29 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
 	throw new Error('the bot was not ready in time');
+}
+
+/**
+ * Sends an autocomplete for `squeak thr` every 50 ms until one is answered; resolves with the time (ms) since
+ * `started` (performance.now()).
+ */
+async function firstAutocomplete(discord: FakeDiscord, started: number): Promise<number> {
+	for (;;) {
+		try {
+			const { id } = await discord.autocomplete({
+				name: 'mod',
+				subcommand: 'info',
+				options: { name: 'squeak thr' },
+				focused: 'name',
+			});
+			await discord.interactionResponse(id, 1_000);
+			return performance.now() - started;
+		} catch {
+			// no gateway session yet, or no answer in time: try again
+		}
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		if (performance.now() - started > 120_000) throw new Error('no autocomplete was answered in 120 s');
+	}
 }
 
 /** Sums of a few prom-client default metrics, in MB. */
@@ -201,9 +228,20 @@ export async function runFootprintBench(size = 20_000, options: { heap?: boolean
 	} finally {
 		await stopChild(first);
 	}
+	// The restart carries 10,000 subscriptions, as a busy bot's store does.
+	const store = await openDatabase(`sqlite://${join(dir, 'bot.sqlite')}`);
+	try {
+		await insertRows(
+			store.db,
+			Array.from({ length: 10_000 }, (_, index) => matchingRow(index)),
+		);
+	} finally {
+		await store.close();
+	}
+	const started = performance.now();
 	const child = startChild();
 	try {
-		const started = performance.now();
+		const firstAnswerMs = await firstAutocomplete(discord, started);
 		await waitReady(`${base}/readyz`, child, 120_000);
 		const readyMs = performance.now() - started;
 		const pid = child.pid ?? 0;
@@ -251,7 +289,7 @@ export async function runFootprintBench(size = 20_000, options: { heap?: boolean
 		console.log(`  node ${nodeArgs.join(' ')}`);
 		console.log(`  ${firstFigures}`);
 		console.log(
-			`  restart (catalog from the store): ready after ${(readyMs / 1000).toFixed(1)} s; RSS at ready ${fmt(atReady)}, steady (5 s later) ${fmt(steady)}`,
+			`  restart (catalog and 10,000 subscriptions in the store): first autocomplete answered ${(firstAnswerMs / 1000).toFixed(2)} s after the process started; ready after ${(readyMs / 1000).toFixed(1)} s; RSS at ready ${fmt(atReady)}, steady (5 s later) ${fmt(steady)}`,
 		);
 		console.log(
 			`  50 autocompletes/s for 30 s: peak RSS ${fmt(peak)}; answer p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
