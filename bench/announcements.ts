@@ -243,7 +243,7 @@ async function benchFanOut(dir: string, channels: number): Promise<FanOutResult>
 				channelId,
 				channelType: 0,
 				target: { kind: 'mod', name: 'FARL' },
-				changelog: 'full',
+				changelogDetail: 'full',
 				createdBy: discord.adminUserId,
 			});
 		}

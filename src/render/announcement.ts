@@ -269,7 +269,7 @@ function digestEmbed(links: PortalLinks, announcements: readonly Announcement[],
  */
 export function renderAnnouncementMessages(
 	links: PortalLinks,
-	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
+	subscription: Pick<Subscription, 'roleId' | 'changelogDetail'>,
 	announcements: readonly Announcement[],
 	options: AnnouncementOptions,
 ): AnnouncementMessage[] {
@@ -285,7 +285,7 @@ export function renderAnnouncementMessages(
 		const embeds = withMarker([digestEmbed(links, announcements, reduced)], markerOf(keys, 0));
 		return [{ payload: fitMessage({ ...ping, embeds, components: [] }), keys }];
 	}
-	const detail = subscription.changelog;
+	const detail = subscription.changelogDetail;
 	const groups = reduced
 		? groupMessages(announcements, (a) => renderReducedAnnouncementEmbed(links, a))
 		: groupMessages(announcements, (a) =>

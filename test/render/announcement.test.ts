@@ -170,7 +170,7 @@ describe('renderAnnouncementEmbed', () => {
 });
 
 describe('renderAnnouncementMessages', () => {
-	const subscription = { changelog: 'full' as const };
+	const subscription = { changelogDetail: 'full' as const };
 
 	it('renders nothing for no announcements', () => {
 		expect(renderAnnouncementMessages(links, subscription, [], { digestThreshold: 5 })).toEqual([]);
@@ -256,7 +256,7 @@ describe('renderAnnouncementMessages', () => {
 					const title = `A rather long mod title number ${n} `.repeat(6);
 					return { ...snapshot, mod: `m${n}`, releaseKey: `m${n}@${snapshot.version}`, title };
 				});
-				const messages = renderAnnouncementMessages(links, { changelog: detail }, announcements, {
+				const messages = renderAnnouncementMessages(links, { changelogDetail: detail }, announcements, {
 					digestThreshold: 30,
 				});
 				expectWithinLimits(messages, announcements);
@@ -276,7 +276,7 @@ describe('renderAnnouncementMessages', () => {
 				isNewMod: n === 0,
 			}),
 		);
-		const messages = renderAnnouncementMessages(links, { changelog: 'full', roleId: '7' }, announcements, {
+		const messages = renderAnnouncementMessages(links, { changelogDetail: 'full', roleId: '7' }, announcements, {
 			digestThreshold: 5,
 		});
 		expect(messages).toHaveLength(1);
@@ -315,7 +315,7 @@ describe('renderAnnouncementMessages', () => {
 describe('the reduced form and the marker', () => {
 	it('does render a reduced message with no changelog text, summary, thumbnail or source button', () => {
 		const a = announce({ changelog: baseGame, version: '2.0.7', isNewMod: true });
-		const [message, ...rest] = renderAnnouncementMessages(links, { changelog: 'full', roleId: '42' }, [a], {
+		const [message, ...rest] = renderAnnouncementMessages(links, { changelogDetail: 'full', roleId: '42' }, [a], {
 			digestThreshold: 5,
 			reduced: true,
 		});
@@ -344,7 +344,7 @@ describe('the reduced form and the marker', () => {
 			announce({ name: `mod-${n}`, changelog: baseGame, version: HUGE_VERSIONS[n % HUGE_VERSIONS.length] }),
 		);
 		const seen: { keys: readonly string[]; index: number }[] = [];
-		const messages = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+		const messages = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
 			digestThreshold: 20,
 			marker: (message) => {
 				seen.push(message);
@@ -358,7 +358,7 @@ describe('the reduced form and the marker', () => {
 		expect(messages[0]!.payload.embeds.slice(0, -1).every((e) => e.footer === undefined)).toBe(true);
 		expect(messages[1]!.payload.embeds.at(-1)?.footer?.text).toHaveLength(MARKER_MAX);
 		expectWithinLimits(messages, announcements);
-		const digest = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+		const digest = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
 			digestThreshold: 5,
 			marker: () => 'ref digest',
 		});

@@ -79,7 +79,7 @@ export interface RenderedAnnouncement<P> {
 
 /** Renders the messages announcing `announcements` (oldest first) for one subscription; every key exactly once. */
 export type AnnouncementRenderer<P> = (
-	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
+	subscription: Pick<Subscription, 'roleId' | 'changelogDetail'>,
 	announcements: readonly Announcement[],
 	options: {
 		digestThreshold: number;

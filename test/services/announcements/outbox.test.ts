@@ -98,7 +98,7 @@ describe.each(ENGINES)('the outbox on %s', (engine) => {
 				guildId: 'guild',
 				channelId: channel,
 				target: { kind: 'mod', name: channel === '3' ? 'other' : 'some-mod' },
-				changelog: 'full',
+				changelogDetail: 'full',
 				createdBy: 'user',
 			});
 			ids.push(subscription.id);
