@@ -116,13 +116,69 @@ describe.each(ENGINES)('the outbox on %s', (engine) => {
 			.values({ release_key: key, mod_name: mod, version, snapshot: '{}', detected_at: createdAt })
 			.onConflict((oc) => oc.doNothing())
 			.execute();
-		return Outbox.enqueue(database.db, key, [`mod:${mod}`], createdAt);
+		return Outbox.enqueue(database.db, key, { targetKeys: [`mod:${mod}`], modName: mod }, createdAt);
 	}
 
 	it('queues one row per matching subscription and none again when the release is queued twice', async () => {
 		expect(await queue('some-mod@1.0.0')).toBe(2);
 		expect(await queue('some-mod@1.0.0')).toBe(0);
 		expect(await outbox.stats()).toEqual({ pending: 2, sent: 0, failed: 0 });
+	});
+
+	it('queues a release for the modpack subscriptions whose set holds the mod, in the same statement as the others', async () => {
+		const at = { created_by: 'user', created_at: 1, updated_by: 'user', updated_at: 1 };
+		await database.db
+			.insertInto('modpacks')
+			.values(
+				['set00001', 'set00002'].map((id) => ({
+					id,
+					guild_id: 'guild',
+					name: id,
+					name_key: id,
+					factorio_version: '2.0',
+					space_age: 0,
+					recommended: 1,
+					minimum_game_version: null,
+					...at,
+				})),
+			)
+			.execute();
+		const member = (modpack_id: string, mod_name: string, listed: number) => ({
+			modpack_id,
+			mod_name,
+			listed,
+			version_constraint: null,
+			version: '0.9.0',
+			dependencies: '[]',
+		});
+		await database.db
+			.insertInto('modpack_mods')
+			.values([member('set00001', 'big-mod', 1), member('set00001', 'some-mod', 0), member('set00002', 'other', 1)])
+			.execute();
+		const subscriptions = new SubscriptionRepository({ db: database.db, engine, maxPerGuild: 50 });
+		const follow = async (modpackId: string) =>
+			(
+				await subscriptions.add({
+					guildId: 'guild',
+					channelId: '9',
+					target: { kind: 'modpack', modpackId, name: modpackId },
+					changelogDetail: 'full',
+					createdBy: 'user',
+				})
+			).subscription.id;
+		const first = await follow('set00001');
+		await follow('set00002');
+		// some-mod: the two mod subscriptions and the set that holds it as a dependency; not the other set.
+		expect(await queue('some-mod@1.0.0')).toBe(3);
+		expect(await queue('some-mod@1.0.0')).toBe(0);
+		const rows = await database.db
+			.selectFrom('outbox')
+			.select('subscription_id')
+			.where('release_key', '=', 'some-mod@1.0.0')
+			.execute();
+		expect(rows.map((row) => row.subscription_id).sort()).toEqual([ids[0], ids[1], first].sort());
+		// A mod in no set and followed by no key queues nothing.
+		expect(await queue('unknown@1.0.0')).toBe(0);
 	});
 
 	it('claims due rows oldest first and holds them under a lease so a second claim gets none', async () => {

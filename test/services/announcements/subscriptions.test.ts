@@ -231,7 +231,9 @@ describe.each(ENGINES)('on %s', (engine) => {
 					detected_at: 1,
 				})
 				.execute();
-			expect(await Outbox.enqueue(db, 'Krastorio2@1.4.0', ['mod:Krastorio2'], 1)).toBe(2);
+			expect(
+				await Outbox.enqueue(db, 'Krastorio2@1.4.0', { targetKeys: ['mod:Krastorio2'], modName: 'Krastorio2' }, 1),
+			).toBe(2);
 			await db
 				.insertInto('forum_threads')
 				.values({ subscription_id: subscription.id, mod_name: 'Krastorio2', thread_id: '500000000000000001' })
