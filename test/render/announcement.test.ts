@@ -6,6 +6,8 @@ import {
 	renderAnnouncementMessages,
 	type AnnouncementMessage,
 } from '../../src/render/announcement.js';
+import type { AnnouncementVerdict } from '../../src/services/announcements/delivery.js';
+import { judgeRelease, type ModpackForVerdict } from '../../src/services/modpack/verdict.js';
 import type { PortalLinks } from '../../src/services/portal/links.js';
 import { announcementFromEvent, type Announcement } from '../../src/services/announcements/snapshot.js';
 import { ModFullSchema } from '../../src/services/portal/schemas.js';
@@ -363,5 +365,55 @@ describe('the reduced form and the marker', () => {
 			marker: () => 'ref digest',
 		});
 		expect(digest[0]?.payload.embeds[0]?.footer?.text).toBe('ref digest');
+	});
+});
+
+describe('renderAnnouncementMessages with verdicts', () => {
+	const set: ModpackForVerdict = {
+		name: 'main_server',
+		factorioVersion: '2.0',
+		spaceAge: false,
+		minimumGameVersion: '2.0.28',
+		mods: [{ name: 'some-mod', listed: true, version: '0.9.0', dependencies: ['base >= 2.0.28'] }],
+	};
+	function withVerdict(a: Announcement, dependencies: string[]): Map<string, AnnouncementVerdict> {
+		const verdict = judgeRelease(set, { mod: a.mod, version: a.version, factorioVersion: '2.0', dependencies });
+		if (!verdict) throw new Error('no verdict');
+		return new Map([[a.releaseKey, { set, verdict }]]);
+	}
+
+	it('does add the verdict as a field of the release’s embed, in the normal and the reduced form', () => {
+		const a = announce({ changelog: bobplates, version: '2.1.1' });
+		const verdicts = withVerdict(a, ['base >= 2.0.49']);
+		const [normal] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], {
+			digestThreshold: 5,
+			verdicts,
+		});
+		const field = normal?.payload.embeds[0]?.fields?.at(-1);
+		expect(field?.name).toBe('For “main\\_server” (Factorio 2.0)');
+		expect(field?.value).toContain('Needs Factorio 2.0.49 or newer');
+		const [reduced] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], {
+			digestThreshold: 5,
+			reduced: true,
+			verdicts,
+		});
+		const short = reduced?.payload.embeds[0]?.fields?.at(-1);
+		expect(short?.value).toContain('Needs action');
+		expect(short?.value.length).toBeLessThanOrEqual(300);
+		const plain = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], { digestThreshold: 5 });
+		expect(plain[0]?.payload.embeds[0]?.fields?.some((f) => f.name.startsWith('For '))).toBe(false);
+	});
+
+	it('does put the verdict line under the release in a digest', () => {
+		const announcements = ['1.0.0', '1.0.1', '1.0.2'].map((version) => announce({ version }));
+		const verdicts = withVerdict(announcements[1]!, ['base >= 2.0.49']);
+		const [digest] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
+			digestThreshold: 2,
+			verdicts,
+		});
+		const lines = digest?.payload.embeds[0]?.description?.split('\n') ?? [];
+		expect(lines).toHaveLength(4);
+		expect(lines[2]).toMatch(/^⚠️ main\\_server: Needs Factorio 2\.0\.49 or newer/);
+		expect(lines[1]).toContain('1.0.1');
 	});
 });

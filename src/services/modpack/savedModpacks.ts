@@ -145,6 +145,33 @@ function byName(a: { name: string }, b: { name: string }): number {
 	return x < y ? -1 : x > y ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * One set by id (a subscription's `modpack_id`), with its closure: what delivery judges a release against.
+ *
+ * @param db the database or a transaction.
+ * @throws the driver's error; a ZodError when a stored dependency list is not a JSON array of strings.
+ */
+export async function modpackById(db: Kysely<Database>, id: string): Promise<SavedModpack | undefined> {
+	const row = await db.selectFrom('modpacks').selectAll().where('id', '=', id).executeTakeFirst();
+	return row ? withMods(db, row) : undefined;
+}
+
+async function withMods(db: Kysely<Database>, row: Parameters<typeof summaryOf>[0]): Promise<SavedModpack> {
+	const mods = await db.selectFrom('modpack_mods').selectAll().where('modpack_id', '=', row.id).execute();
+	return {
+		...summaryOf(row),
+		mods: mods
+			.map((mod) => ({
+				name: mod.mod_name,
+				listed: mod.listed === 1,
+				...(mod.version_constraint ? { constraint: mod.version_constraint } : {}),
+				version: mod.version,
+				dependencies: DependenciesSchema.parse(JSON.parse(mod.dependencies)),
+			}))
+			.sort(byName),
+	};
+}
+
 /** The saved sets of every guild, in one database (SQLite or PostgreSQL). */
 export class ModpackStore {
 	readonly #db: Kysely<Database>;
@@ -341,7 +368,7 @@ export class ModpackStore {
 			.where('guild_id', '=', guildId)
 			.where('name_key', '=', name.replace(/\s+/g, ' ').trim().toLowerCase())
 			.executeTakeFirst();
-		return row ? this.#withMods(row) : undefined;
+		return row ? withMods(this.#db, row) : undefined;
 	}
 
 	/**
@@ -350,24 +377,7 @@ export class ModpackStore {
 	 * @throws as {@link get}.
 	 */
 	async getById(id: string): Promise<SavedModpack | undefined> {
-		const row = await this.#db.selectFrom('modpacks').selectAll().where('id', '=', id).executeTakeFirst();
-		return row ? this.#withMods(row) : undefined;
-	}
-
-	async #withMods(row: Parameters<typeof summaryOf>[0]): Promise<SavedModpack> {
-		const mods = await this.#db.selectFrom('modpack_mods').selectAll().where('modpack_id', '=', row.id).execute();
-		return {
-			...summaryOf(row),
-			mods: mods
-				.map((mod) => ({
-					name: mod.mod_name,
-					listed: mod.listed === 1,
-					...(mod.version_constraint ? { constraint: mod.version_constraint } : {}),
-					version: mod.version,
-					dependencies: DependenciesSchema.parse(JSON.parse(mod.dependencies)),
-				}))
-				.sort(byName),
-		};
+		return modpackById(this.#db, id);
 	}
 
 	/**

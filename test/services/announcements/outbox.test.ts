@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/services/announcements/outbox.js';
-import { announcementFromEvent } from '../../../src/services/announcements/snapshot.js';
+import { AnnouncementSchema, announcementFromEvent } from '../../../src/services/announcements/snapshot.js';
 import { ModFullSchema, type ModDetails } from '../../../src/services/portal/schemas.js';
 import type { ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
 import { SubscriptionRepository } from '../../../src/services/announcements/subscriptions.js';
@@ -75,6 +75,30 @@ describe('announcementFromEvent', () => {
 		expect(a.changelog?.cut).toBe(true);
 		expect(JSON.stringify(a.changelog).length).toBeLessThan(12_000);
 		expect(a.changelog?.section?.categories.length).toBeGreaterThan(0);
+	});
+
+	it('keeps the release’s info.json dependencies and the mod’s deprecation, readable back by the schema', () => {
+		const mod = ModFullSchema.parse({
+			name: 'old-mod',
+			title: 'Old',
+			owner: 'Alice',
+			deprecated: true,
+			releases: [
+				{
+					version: '1.0.0',
+					info_json: { factorio_version: '2.0', dependencies: ['base >= 2.0.49', '? flib', `x${'y'.repeat(300)}`] },
+				},
+			],
+		});
+		const a = announcementFromEvent(eventOf(mod, '1.0.0'));
+		expect(a.dependencies).toEqual(['base >= 2.0.49', '? flib']);
+		expect(a.deprecated).toBe(true);
+		expect(AnnouncementSchema.parse(JSON.parse(JSON.stringify(a)))).toEqual(a);
+		// A snapshot from before these fields still reads.
+		const older: Partial<typeof a> = { ...a };
+		delete older.dependencies;
+		delete older.deprecated;
+		expect(AnnouncementSchema.parse(older).dependencies).toBeUndefined();
 	});
 
 	it('has no changelog when the changelog lacks the version', () => {
