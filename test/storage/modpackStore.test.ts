@@ -4,6 +4,7 @@ import { UserError } from '../../src/services/errors.js';
 import { resolveMods, type Resolution } from '../../src/services/modpack/resolver.js';
 import {
 	checkModpackName,
+	ModpackLimitError,
 	ModpackStore,
 	modpackSubscriptionsOf,
 	removeGuildModpacks,
@@ -117,8 +118,9 @@ describe.each(ENGINES)('saved mod sets in the %s store', (engine) => {
 		await store.save({ guildId: GUILD, name: 'a', userId: ADMIN, resolution: krastorio });
 		await store.save({ guildId: GUILD, name: 'b', userId: ADMIN, resolution: krastorio });
 		const refused = store.save({ guildId: GUILD, name: 'c', userId: ADMIN, resolution: krastorio });
-		await expect(refused).rejects.toThrow(UserError);
-		await expect(refused).rejects.toThrow('already has 2 saved sets');
+		await expect(refused).rejects.toThrow(ModpackLimitError);
+		await expect(refused).rejects.toMatchObject({ limit: 2 });
+		await expect(refused).rejects.not.toThrow('/modpack');
 		await expect(store.save({ guildId: GUILD, name: 'B', userId: ADMIN, resolution: angelBob })).resolves.toMatchObject(
 			{
 				status: 'updated',

@@ -52,6 +52,18 @@ export interface SavedModpack {
 	mods: SavedModpackMod[];
 }
 
+/**
+ * A new set would pass the guild's limit. Carries the limit, not wording: the command layer says what to do.
+ */
+export class ModpackLimitError extends Error {
+	override readonly name = 'ModpackLimitError';
+
+	/** @param limit how many sets one guild may keep. */
+	constructor(readonly limit: number) {
+		super(`The guild already keeps ${limit} saved sets, its limit`);
+	}
+}
+
 /** A set as `/modpack list` shows it. */
 export type ModpackSummary = Omit<SavedModpack, 'mods'> & { listedCount: number; modCount: number };
 
@@ -195,7 +207,7 @@ export class ModpackStore {
 	 * in place, keeping its id and creation, in one transaction.
 	 *
 	 * @param now epoch ms of the change.
-	 * @throws {UserError} when a new set would pass the guild's limit; the driver's error otherwise.
+	 * @throws {ModpackLimitError} when a new set would pass the guild's limit; the driver's error otherwise.
 	 */
 	async save(
 		input: ModpackToSave,
@@ -247,10 +259,7 @@ export class ModpackStore {
 				.select((eb) => eb.fn.countAll<number | string>().as('count'))
 				.where('guild_id', '=', input.guildId)
 				.executeTakeFirstOrThrow();
-			if (Number(count) >= this.#maxPerGuild)
-				throw new UserError(
-					`This server already has ${this.#maxPerGuild} saved sets, the most it may keep. Remove one with \`/modpack remove\` or save under an existing name to replace that set.`,
-				);
+			if (Number(count) >= this.#maxPerGuild) throw new ModpackLimitError(this.#maxPerGuild);
 			id = newId();
 			created = { by: input.userId, at: now };
 			await trx
