@@ -1,17 +1,17 @@
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/services/errors.js';
-import { resolveMods, type Resolution } from '../../src/services/modpack/resolver.js';
+import { UserError } from '../../../src/services/errors.js';
+import { resolveMods, type Resolution } from '../../../src/services/modpack/resolver.js';
 import {
 	checkModpackName,
 	ModpackLimitError,
 	ModpackStore,
 	modpackSubscriptionsOf,
 	removeGuildModpacks,
-} from '../../src/services/modpack/savedModpacks.js';
-import type { OpenDatabase } from '../../src/storage/database.js';
-import { graphClosure, graphSource } from '../services/modpack/support.js';
-import { ENGINES, openTestDatabase } from '../support/database.js';
+} from '../../../src/services/modpack/savedModpacks.js';
+import type { OpenDatabase } from '../../../src/storage/database.js';
+import { graphClosure, graphSource } from './support.js';
+import { ENGINES, openTestDatabase } from '../../support/database.js';
 
 const v11 = { version: '1.1', spaceAge: false };
 const GUILD = '100000000000000001';
