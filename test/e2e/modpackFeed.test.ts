@@ -124,6 +124,14 @@ describe('/subscribe modpack end to end', () => {
 	it('removes the subscription with the set, so later releases of its mods are not posted', async () => {
 		const { text } = h.discord.channels;
 		const before = embedsIn(text).length;
+		const { id } = await h.discord.autocomplete({
+			name: 'unsubscribe',
+			options: { subscription: 'mod set' },
+			focused: 'subscription',
+			user: 'admin',
+		});
+		const choices = (await h.discord.interactionReply(id)).data.choices as { name: string }[];
+		expect(choices.map((choice) => choice.name)).toEqual([expect.stringMatching(/^mod set Main server → #/)]);
 		const removed = await command('modpack', 'remove', { name: 'main server' });
 		expect(removed.flags).toBe(EPHEMERAL);
 		const left = await bot.context.subscriptions.list(h.discord.guildId);
