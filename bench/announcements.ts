@@ -163,7 +163,12 @@ async function enqueueOnce(db: Kysely<Database>, at: number): Promise<number> {
 			})
 			.onConflict((oc) => oc.doNothing())
 			.execute();
-		return Outbox.enqueue(trx, EVENT.releaseKey, matchKeys(EVENT.mod, EVENT.release), at);
+		return Outbox.enqueue(
+			trx,
+			EVENT.releaseKey,
+			{ targetKeys: matchKeys(EVENT.mod, EVENT.release), modName: EVENT.mod.name },
+			at,
+		);
 	});
 }
 
@@ -243,7 +248,7 @@ async function benchFanOut(dir: string, channels: number): Promise<FanOutResult>
 				channelId,
 				channelType: 0,
 				target: { kind: 'mod', name: 'FARL' },
-				changelog: 'full',
+				changelogDetail: 'full',
 				createdBy: discord.adminUserId,
 			});
 		}

@@ -27,6 +27,7 @@ import { fitChoices } from '../render/fit.js';
 import { LIMITS } from '../render/limits.js';
 import { renderCheck, renderKit, type InputNotes } from '../render/modpack.js';
 import {
+	modpackLimitText,
 	refusedModpackText,
 	renderModpackList,
 	renderRemovedModpack,
@@ -38,7 +39,7 @@ import { gameMinor, isGameVersion, type GameTarget } from '../services/modpack/g
 import { parseModFile, parseModText, type ParsedModList } from '../services/modpack/input.js';
 import { buildKit, checkServer, confirmNames } from '../services/modpack/modpack.js';
 import { PortalReleaseSource } from '../services/modpack/releaseSource.js';
-import { checkModpackName, MODPACK_NAME_MAX } from '../services/modpack/savedModpacks.js';
+import { checkModpackName, MODPACK_NAME_MAX, ModpackLimitError } from '../services/modpack/savedModpacks.js';
 import { echoInput, factorioVersionOption, respondFactorioVersions } from './options.js';
 
 /** Discord's longest string option. */
@@ -303,9 +304,7 @@ async function executeSave(interaction: ChatInputCommandInteraction, context: Bo
 	await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 	const existing = await context.modpacks.get(guildId, name);
 	if (!existing && (await context.modpacks.list(guildId)).length >= context.modpacks.maxPerGuild)
-		throw new UserError(
-			`This server already has ${context.modpacks.maxPerGuild} saved sets, the most it may keep. Remove one with \`/modpack remove\` or save under an existing name to replace that set.`,
-		);
+		throw new UserError(modpackLimitText(context.modpacks.maxPerGuild));
 	const source = new PortalReleaseSource(context.portal);
 	const { listed, unknown } = await confirmNames(parsed, source);
 	const kit = await buildKit(listed, game, recommended, source);
@@ -317,13 +316,12 @@ async function executeSave(interaction: ChatInputCommandInteraction, context: Bo
 	const constraints = new Map(
 		parsed.mods.flatMap((mod) => (mod.constraint ? [[mod.name, mod.constraint] as const] : [])),
 	);
-	const { modpack, status } = await context.modpacks.save({
-		guildId,
-		name,
-		userId: interaction.user.id,
-		resolution,
-		constraints,
-	});
+	const { modpack, status } = await context.modpacks
+		.save({ guildId, name, userId: interaction.user.id, resolution, constraints })
+		// Another save may have taken the last place meanwhile.
+		.catch((error: unknown) => {
+			throw error instanceof ModpackLimitError ? new UserError(modpackLimitText(error.limit)) : error;
+		});
 	context.log.info(
 		{ interaction: interaction.id, guild: guildId, modpack: modpack.id, status, mods: modpack.mods.length },
 		'modpack saved',

@@ -1,6 +1,7 @@
 /**
- * `/subscribe mod|owner|all`: post new releases into a channel. Requires Manage Channels (registered as
- * `default_member_permissions` and checked again here for the target channel).
+ * `/subscribe mod|owner|all|modpack`: post new releases into a channel. Requires Manage Channels (registered as
+ * `default_member_permissions` and checked again here for the target channel). `modpack` follows a saved mod set
+ * (`/modpack save`): releases of its mods and their dependencies, each with a verdict for that server.
  */
 import {
 	ChannelType,
@@ -17,7 +18,9 @@ import {
 import type { BotContext, Command } from '../discord/command.js';
 import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
+import { safeMarkdown } from '../render/safeText.js';
 import { UserError } from '../services/errors.js';
+import { MODPACK_NAME_MAX } from '../services/modpack/savedModpacks.js';
 import {
 	describeTarget,
 	type ChangelogDetail,
@@ -99,6 +102,21 @@ const data = new SlashCommandBuilder()
 				.addStringOption(tagOption),
 		),
 	)
+	.addSubcommand((sub) =>
+		commonOptions(
+			sub
+				.setName('modpack')
+				.setDescription('Releases of a saved mod set’s mods and dependencies, with a verdict for that server')
+				.addStringOption((o) =>
+					o
+						.setName('name')
+						.setDescription('The saved set (see /modpack list)')
+						.setRequired(true)
+						.setAutocomplete(true)
+						.setMaxLength(MODPACK_NAME_MAX),
+				),
+		),
+	)
 	.toJSON();
 
 /** What the bot needs in a channel to post announcements there (Discord docs, "Permissions"). */
@@ -159,11 +177,23 @@ async function targetOf(interaction: ChatInputCommandInteraction, context: BotCo
 		}
 		return { kind: 'owner', owner: exact };
 	}
+	if (sub === 'modpack') {
+		const input = interaction.options.getString('name', true);
+		const set = await context.modpacks.get(interaction.guildId ?? '', input);
+		if (!set)
+			throw new UserError(
+				truncate(
+					`This server has no saved mod set named ${echoInput(input)}. Save one with \`/modpack save\`, or see \`/modpack list\`.`,
+					LIMITS.messageContent,
+				),
+			);
+		return { kind: 'modpack', modpackId: set.id, name: set.name };
+	}
 	return { kind: 'all', filters: readFilters(interaction, context, { withTag: true }) };
 }
 
 /** The `changelog` option, checked: one of its choices, else `full`. */
-function changelogOf(value: string | null): ChangelogDetail {
+function changelogDetailOf(value: string | null): ChangelogDetail {
 	return value === 'summary' || value === 'none' ? value : 'full';
 }
 
@@ -196,7 +226,7 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 		);
 
 	const target = await targetOf(interaction, context);
-	const changelog = changelogOf(interaction.options.getString('changelog'));
+	const changelogDetail = changelogDetailOf(interaction.options.getString('changelog'));
 	const role = interaction.options.getRole('role');
 	const { subscription, status } = await context.subscriptions.add({
 		guildId: interaction.guildId,
@@ -204,24 +234,24 @@ async function execute(interaction: ChatInputCommandInteraction, context: BotCon
 		channelType: resolved.type,
 		target,
 		roleId: role?.id,
-		changelog,
+		changelogDetail,
 		createdBy: interaction.user.id,
 	});
 	const extras = [
 		subscription.roleId ? `pinging <@&${subscription.roleId}>` : undefined,
-		`changelog: ${subscription.changelog}`,
+		`changelog: ${subscription.changelogDetail}`,
 	]
 		.filter(Boolean)
 		.join(', ');
 	await interaction.editReply({
-		content: `${STATUS_TEXT[status]} ${describeTarget(subscription.target)} → <#${subscription.channelId}> (${extras}).`,
+		content: `${STATUS_TEXT[status]} ${safeMarkdown(describeTarget(subscription.target))} → <#${subscription.channelId}> (${extras}).`,
 		allowedMentions: { parse: [] },
 	});
 	// A resumed subscription may have posts waiting in the outbox.
 	if (status === 'resumed') void context.feed.deliverDue();
 }
 
-/** `/subscribe`: three subcommands, autocomplete of mods and owners. */
+/** `/subscribe`: four subcommands, autocomplete of mods, owners and the guild's saved sets. */
 export const subscribeCommand = {
 	data,
 	execute,
@@ -233,6 +263,9 @@ export const subscribeCommand = {
 		} else if (focused.name === 'name' && sub === 'owner') {
 			const owners = context.catalog.owners(focused.value.trim(), LIMITS.autocompleteChoices);
 			await interaction.respond(fitChoices(owners.map((o) => ({ name: o, value: o }))));
+		} else if (focused.name === 'name' && sub === 'modpack' && interaction.guildId) {
+			const names = await context.modpacks.names(interaction.guildId, focused.value, LIMITS.autocompleteChoices);
+			await interaction.respond(fitChoices(names.map((name) => ({ name, value: name }))));
 		} else if (focused.name === 'factorio_version') {
 			await respondFactorioVersions(interaction, context, focused.value);
 		} else {

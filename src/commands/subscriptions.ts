@@ -12,6 +12,7 @@ import {
 import type { Command } from '../discord/command.js';
 import { EMBED_COLOR } from '../render/components.js';
 import { LIMITS, chunkWithin, discordTimestamp, truncate } from '../render/limits.js';
+import { safeMarkdown } from '../render/safeText.js';
 import { UserError } from '../services/errors.js';
 import type { FeedStatus } from '../services/announcements/feedStatus.js';
 import type { FeedHealth } from '../services/announcements/releaseFeed.js';
@@ -33,7 +34,7 @@ export function subscriptionLine(describe: string, subscription: Subscription, f
 	const details = [
 		`<#${subscription.channelId}>`,
 		subscription.roleId ? `pings <@&${subscription.roleId}>` : undefined,
-		`changelog ${subscription.changelog}`,
+		`changelog ${subscription.changelogDetail}`,
 		`last post ${subscription.lastPostAt ? (discordTimestamp(subscription.lastPostAt, 'R') ?? 'unknown') : 'none yet'}`,
 	]
 		.filter(Boolean)
@@ -92,7 +93,11 @@ export const subscriptionsCommand = {
 		const embeds: APIEmbed[] = [];
 		let description = '';
 		for (const subscription of list) {
-			const line = subscriptionLine(describeTarget(subscription.target), subscription, failed.get(subscription.id));
+			const line = subscriptionLine(
+				safeMarkdown(describeTarget(subscription.target)),
+				subscription,
+				failed.get(subscription.id),
+			);
 			if (description.length + line.length + 2 > LIMITS.embedDescription - 100) {
 				embeds.push({ color: EMBED_COLOR, description });
 				description = '';

@@ -5,6 +5,7 @@ import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommand
 import type { Command } from '../discord/command.js';
 import { fitChoices } from '../render/fit.js';
 import { LIMITS, truncate } from '../render/limits.js';
+import { safeMarkdown } from '../render/safeText.js';
 import { UserError } from '../services/errors.js';
 import { describeTarget, type Subscription } from '../services/announcements/subscriptions.js';
 
@@ -47,7 +48,7 @@ export const unsubscribeCommand = {
 		// Its waiting posts and forum posts go with it (one statement).
 		await context.subscriptions.remove(interaction.guildId, subscription.id);
 		await interaction.editReply({
-			content: `Unsubscribed: ${describeTarget(subscription.target)} → <#${subscription.channelId}>.`,
+			content: `Unsubscribed: ${safeMarkdown(describeTarget(subscription.target))} → <#${subscription.channelId}>.`,
 			allowedMentions: { parse: [] },
 		});
 	},

@@ -2,9 +2,11 @@
  * Release announcements as Discord message JSON: one embed per release, several releases per message within
  * Discord's limits (10 embeds, 6,000 characters of embed text, 4,096 per description; Discord docs, "Embed
  * Limits"), or one digest message when a channel gets many at once; and a reduced form for a message Discord
- * refused. Portal text is escaped (`safeText.ts`); every message passes {@link fitMessage}.
+ * refused. Portal text is escaped (`safeText.ts`); every message passes {@link fitMessage}. A `/subscribe modpack`
+ * post carries the release's verdict for the saved set (`verdict.ts`).
  */
 import { embedLength, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { AnnouncementVerdict } from '../services/announcements/delivery.js';
 import type { Announcement } from '../services/announcements/snapshot.js';
 import { factorioMinor } from '../services/factorio/version.js';
 import type { ChangelogDetail, Subscription } from '../services/announcements/subscriptions.js';
@@ -14,6 +16,7 @@ import { changelogMarkdown, fullChangelogLink } from './changelog.js';
 import { EMBED_COLOR, modLinkRow } from './components.js';
 import { fitMessage, type MessagePayload } from './fit.js';
 import { READ_MAX, cleanText, displayTitle, linkedName, markdownLink, safeMarkdown } from './safeText.js';
+import { renderVerdictField, renderVerdictLine } from './verdict.js';
 
 /** One message to post and the announcement keys (`mod@version`) it covers, for marking the outbox. */
 export interface AnnouncementMessage {
@@ -37,10 +40,18 @@ export interface AnnouncementOptions {
 	 * cleaned and cut to {@link MARKER_MAX} characters.
 	 */
 	marker?: (message: { keys: readonly string[]; index: number }) => string;
+	/**
+	 * Verdicts by release key, for a `/subscribe modpack` subscription: a field in each release's embed
+	 * ({@link renderVerdictField}; shorter in the reduced form), a line under each release of a digest
+	 * ({@link renderVerdictLine}).
+	 */
+	verdicts?: ReadonlyMap<string, AnnouncementVerdict>;
 }
 
 /** Longest marker put in a footer. */
 export const MARKER_MAX = 64;
+/** Room for a verdict's field value in the reduced form. */
+const REDUCED_VERDICT = 300;
 /** The smallest changelog room an embed is shrunk to when it shares a message. */
 const MIN_DESCRIPTION = 300;
 /** A new mod's summary takes at most this much of the description. */
@@ -110,18 +121,20 @@ function releaseEmbed(links: PortalLinks, a: Announcement, fields: APIEmbedField
  *
  * @param options.maxDescription - room for the description, default (and at most) 4,096; messages with several
  *   embeds pass less to stay within 6,000 characters.
+ * @param options.verdict - the release's verdict for a saved set: one more field ({@link renderVerdictField}).
  */
 export function renderAnnouncementEmbed(
 	links: PortalLinks,
 	a: Announcement,
 	detail: ChangelogDetail,
-	options: { maxDescription?: number } = {},
+	options: { maxDescription?: number; verdict?: AnnouncementVerdict | undefined } = {},
 ): APIEmbed {
 	const max = Math.min(options.maxDescription ?? LIMITS.embedDescription, LIMITS.embedDescription);
 	const owner: APIEmbedField[] = a.owner
 		? [{ name: 'Owner', value: linkedName(a.owner, ownerUrl(links, a.owner)), inline: true }]
 		: [];
-	const embed = releaseEmbed(links, a, [...owner, ...releaseFields(a)]);
+	const verdict = options.verdict ? [renderVerdictField(options.verdict.set, options.verdict.verdict)] : [];
+	const embed = releaseEmbed(links, a, [...owner, ...releaseFields(a), ...verdict]);
 	const summary = a.summary
 		? truncate(safeMarkdown(a.summary, { multiline: true }), Math.min(SUMMARY_ROOM, Math.floor(max / 2)))
 		: '';
@@ -135,11 +148,20 @@ export function renderAnnouncementEmbed(
 
 /**
  * One release's reduced embed (see {@link AnnouncementOptions.reduced}): title and version linked to the mod page,
- * "New mod"/"Update", owner as plain text, Factorio version, release time, and a link to the changelog tab.
+ * "New mod"/"Update", owner as plain text, Factorio version, release time, a link to the changelog tab, and the
+ * verdict for a saved set when given (within 300 characters).
  */
-export function renderReducedAnnouncementEmbed(links: PortalLinks, a: Announcement): APIEmbed {
+export function renderReducedAnnouncementEmbed(
+	links: PortalLinks,
+	a: Announcement,
+	verdict?: AnnouncementVerdict,
+): APIEmbed {
 	const owner = truncate(safeMarkdown(a.owner), SHORT_NAME);
-	const fields = [...(owner ? [{ name: 'Owner', value: owner, inline: true }] : []), ...releaseFields(a)];
+	const fields = [
+		...(owner ? [{ name: 'Owner', value: owner, inline: true }] : []),
+		...releaseFields(a),
+		...(verdict ? [renderVerdictField(verdict.set, verdict.verdict, REDUCED_VERDICT)] : []),
+	];
 	return {
 		...releaseEmbed(links, a, fields),
 		description: markdownLink('Changelog on the mod portal', changelogUrl(links, a.mod)),
@@ -166,10 +188,11 @@ function fitEmbeds(
 	group: readonly Announcement[],
 	detail: ChangelogDetail,
 	marker: string | undefined,
+	verdictOf: (a: Announcement) => AnnouncementVerdict | undefined,
 ): APIEmbed[] {
 	const render = (room: number) =>
 		withMarker(
-			group.map((a) => renderAnnouncementEmbed(links, a, detail, { maxDescription: room })),
+			group.map((a) => renderAnnouncementEmbed(links, a, detail, { maxDescription: room, verdict: verdictOf(a) })),
 			marker,
 		);
 	const full = render(LIMITS.embedDescription);
@@ -238,15 +261,27 @@ function linesWithin(lines: readonly string[], max: number): string {
 	return out;
 }
 
-/** The digest embed: one line per release (title and version linked, owner, Factorio version). */
-function digestEmbed(links: PortalLinks, announcements: readonly Announcement[], reduced: boolean): APIEmbed {
+/**
+ * The digest embed: one line per release (title and version linked, owner, Factorio version), with the release's
+ * verdict for a saved set on the next line when given.
+ */
+function digestEmbed(
+	links: PortalLinks,
+	announcements: readonly Announcement[],
+	reduced: boolean,
+	verdictOf: (a: Announcement) => AnnouncementVerdict | undefined,
+): APIEmbed {
 	const newMods = announcements.filter((a) => a.isNewMod).length;
 	const title = `${announcements.length} new releases${newMods > 0 ? `, ${newMods} of them new mods` : ''}`;
 	return {
 		title,
 		color: EMBED_COLOR,
 		description: linesWithin(
-			announcements.map((a) => digestLine(links, a, reduced)),
+			announcements.map((a) => {
+				const line = digestLine(links, a, reduced);
+				const verdict = verdictOf(a);
+				return verdict ? `${line}\n${renderVerdictLine(verdict.set.name, verdict.verdict)}` : line;
+			}),
 			LIMITS.embedDescription,
 		),
 	};
@@ -262,6 +297,7 @@ function digestEmbed(links: PortalLinks, announcements: readonly Announcement[],
  *   with a single release gets link buttons (portal, changelog, and source unless reduced).
  * - With a `roleId`, the first message's content pings `<@&roleId>` (allow only that role in `allowed_mentions`).
  * - With a `marker`, each message's last embed has the marker as its footer.
+ * - With `verdicts`, each release with one shows it (a field, or a line in a digest).
  *
  * Every message passes {@link fitMessage}.
  *
@@ -269,12 +305,13 @@ function digestEmbed(links: PortalLinks, announcements: readonly Announcement[],
  */
 export function renderAnnouncementMessages(
 	links: PortalLinks,
-	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
+	subscription: Pick<Subscription, 'roleId' | 'changelogDetail'>,
 	announcements: readonly Announcement[],
 	options: AnnouncementOptions,
 ): AnnouncementMessage[] {
 	if (announcements.length === 0) return [];
 	const reduced = options.reduced === true;
+	const verdictOf = (a: Announcement) => options.verdicts?.get(a.releaseKey);
 	const ping = subscription.roleId ? { content: `<@&${subscription.roleId}>` } : {};
 	const markerOf = (keys: string[], index: number): string | undefined => {
 		const marker = options.marker ? cleanText(options.marker({ keys, index })) : '';
@@ -282,14 +319,14 @@ export function renderAnnouncementMessages(
 	};
 	if (announcements.length > options.digestThreshold) {
 		const keys = announcements.map((a) => a.releaseKey);
-		const embeds = withMarker([digestEmbed(links, announcements, reduced)], markerOf(keys, 0));
+		const embeds = withMarker([digestEmbed(links, announcements, reduced, verdictOf)], markerOf(keys, 0));
 		return [{ payload: fitMessage({ ...ping, embeds, components: [] }), keys }];
 	}
-	const detail = subscription.changelog;
+	const detail = subscription.changelogDetail;
 	const groups = reduced
-		? groupMessages(announcements, (a) => renderReducedAnnouncementEmbed(links, a))
+		? groupMessages(announcements, (a) => renderReducedAnnouncementEmbed(links, a, verdictOf(a)))
 		: groupMessages(announcements, (a) =>
-				renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION }),
+				renderAnnouncementEmbed(links, a, detail, { maxDescription: MIN_DESCRIPTION, verdict: verdictOf(a) }),
 			);
 	return groups.map((group, index) => {
 		const [only] = group;
@@ -297,10 +334,10 @@ export function renderAnnouncementMessages(
 		const marker = markerOf(keys, index);
 		const embeds = reduced
 			? withMarker(
-					group.map((a) => renderReducedAnnouncementEmbed(links, a)),
+					group.map((a) => renderReducedAnnouncementEmbed(links, a, verdictOf(a))),
 					marker,
 				)
-			: fitEmbeds(links, group, detail, marker);
+			: fitEmbeds(links, group, detail, marker, verdictOf);
 		const components =
 			group.length === 1 && only
 				? [modLinkRow(links, { name: only.mod, sourceUrl: reduced ? undefined : only.sourceUrl })]

@@ -13,6 +13,11 @@ import { safeMarkdown } from './safeText.js';
 
 type Reply = MessagePayload & { allowedMentions: { parse: [] } };
 
+/** Why `/modpack save` refuses a new set when the server keeps `limit` already, and what to do instead. */
+export function modpackLimitText(limit: number): string {
+	return `This server already has ${limit} saved sets, the most it may keep. Remove one with \`/modpack remove\` or save under an existing name to replace that set.`;
+}
+
 function code(name: string): string {
 	return `\`${name.replace(/`/g, "'")}\``;
 }

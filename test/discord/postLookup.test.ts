@@ -116,7 +116,7 @@ async function deliverBatch(
 		}
 	}
 	const render = (reduced: boolean): MessagePayload => {
-		const [message] = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+		const [message] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
 			digestThreshold: 5,
 			reduced,
 			marker: () => postMarker(nonce),

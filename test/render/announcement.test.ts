@@ -6,6 +6,8 @@ import {
 	renderAnnouncementMessages,
 	type AnnouncementMessage,
 } from '../../src/render/announcement.js';
+import type { AnnouncementVerdict } from '../../src/services/announcements/delivery.js';
+import { judgeRelease, type ModpackForVerdict } from '../../src/services/modpack/verdict.js';
 import type { PortalLinks } from '../../src/services/portal/links.js';
 import { announcementFromEvent, type Announcement } from '../../src/services/announcements/snapshot.js';
 import { ModFullSchema } from '../../src/services/portal/schemas.js';
@@ -170,7 +172,7 @@ describe('renderAnnouncementEmbed', () => {
 });
 
 describe('renderAnnouncementMessages', () => {
-	const subscription = { changelog: 'full' as const };
+	const subscription = { changelogDetail: 'full' as const };
 
 	it('renders nothing for no announcements', () => {
 		expect(renderAnnouncementMessages(links, subscription, [], { digestThreshold: 5 })).toEqual([]);
@@ -256,7 +258,7 @@ describe('renderAnnouncementMessages', () => {
 					const title = `A rather long mod title number ${n} `.repeat(6);
 					return { ...snapshot, mod: `m${n}`, releaseKey: `m${n}@${snapshot.version}`, title };
 				});
-				const messages = renderAnnouncementMessages(links, { changelog: detail }, announcements, {
+				const messages = renderAnnouncementMessages(links, { changelogDetail: detail }, announcements, {
 					digestThreshold: 30,
 				});
 				expectWithinLimits(messages, announcements);
@@ -276,7 +278,7 @@ describe('renderAnnouncementMessages', () => {
 				isNewMod: n === 0,
 			}),
 		);
-		const messages = renderAnnouncementMessages(links, { changelog: 'full', roleId: '7' }, announcements, {
+		const messages = renderAnnouncementMessages(links, { changelogDetail: 'full', roleId: '7' }, announcements, {
 			digestThreshold: 5,
 		});
 		expect(messages).toHaveLength(1);
@@ -315,7 +317,7 @@ describe('renderAnnouncementMessages', () => {
 describe('the reduced form and the marker', () => {
 	it('does render a reduced message with no changelog text, summary, thumbnail or source button', () => {
 		const a = announce({ changelog: baseGame, version: '2.0.7', isNewMod: true });
-		const [message, ...rest] = renderAnnouncementMessages(links, { changelog: 'full', roleId: '42' }, [a], {
+		const [message, ...rest] = renderAnnouncementMessages(links, { changelogDetail: 'full', roleId: '42' }, [a], {
 			digestThreshold: 5,
 			reduced: true,
 		});
@@ -344,7 +346,7 @@ describe('the reduced form and the marker', () => {
 			announce({ name: `mod-${n}`, changelog: baseGame, version: HUGE_VERSIONS[n % HUGE_VERSIONS.length] }),
 		);
 		const seen: { keys: readonly string[]; index: number }[] = [];
-		const messages = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+		const messages = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
 			digestThreshold: 20,
 			marker: (message) => {
 				seen.push(message);
@@ -358,10 +360,60 @@ describe('the reduced form and the marker', () => {
 		expect(messages[0]!.payload.embeds.slice(0, -1).every((e) => e.footer === undefined)).toBe(true);
 		expect(messages[1]!.payload.embeds.at(-1)?.footer?.text).toHaveLength(MARKER_MAX);
 		expectWithinLimits(messages, announcements);
-		const digest = renderAnnouncementMessages(links, { changelog: 'full' }, announcements, {
+		const digest = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
 			digestThreshold: 5,
 			marker: () => 'ref digest',
 		});
 		expect(digest[0]?.payload.embeds[0]?.footer?.text).toBe('ref digest');
+	});
+});
+
+describe('renderAnnouncementMessages with verdicts', () => {
+	const set: ModpackForVerdict = {
+		name: 'main_server',
+		factorioVersion: '2.0',
+		spaceAge: false,
+		minimumGameVersion: '2.0.28',
+		mods: [{ name: 'some-mod', listed: true, version: '0.9.0', dependencies: ['base >= 2.0.28'] }],
+	};
+	function withVerdict(a: Announcement, dependencies: string[]): Map<string, AnnouncementVerdict> {
+		const verdict = judgeRelease(set, { mod: a.mod, version: a.version, factorioVersion: '2.0', dependencies });
+		if (!verdict) throw new Error('no verdict');
+		return new Map([[a.releaseKey, { set, verdict }]]);
+	}
+
+	it('does add the verdict as a field of the release’s embed, in the normal and the reduced form', () => {
+		const a = announce({ changelog: bobplates, version: '2.1.1' });
+		const verdicts = withVerdict(a, ['base >= 2.0.49']);
+		const [normal] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], {
+			digestThreshold: 5,
+			verdicts,
+		});
+		const field = normal?.payload.embeds[0]?.fields?.at(-1);
+		expect(field?.name).toBe('For “main\\_server” (Factorio 2.0)');
+		expect(field?.value).toContain('Needs Factorio 2.0.49 or newer');
+		const [reduced] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], {
+			digestThreshold: 5,
+			reduced: true,
+			verdicts,
+		});
+		const short = reduced?.payload.embeds[0]?.fields?.at(-1);
+		expect(short?.value).toContain('Needs action');
+		expect(short?.value.length).toBeLessThanOrEqual(300);
+		const plain = renderAnnouncementMessages(links, { changelogDetail: 'full' }, [a], { digestThreshold: 5 });
+		expect(plain[0]?.payload.embeds[0]?.fields?.some((f) => f.name.startsWith('For '))).toBe(false);
+	});
+
+	it('does put the verdict line under the release in a digest', () => {
+		const announcements = ['1.0.0', '1.0.1', '1.0.2'].map((version) => announce({ version }));
+		const verdicts = withVerdict(announcements[1]!, ['base >= 2.0.49']);
+		const [digest] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, announcements, {
+			digestThreshold: 2,
+			verdicts,
+		});
+		const lines = digest?.payload.embeds[0]?.description?.split('\n') ?? [];
+		expect(lines).toHaveLength(4);
+		expect(lines[2]).toMatch(/^⚠️ main\\_server: Needs Factorio 2\.0\.49 or newer/);
+		expect(lines[1]).toContain('1.0.1');
 	});
 });

@@ -225,7 +225,7 @@ describe('every announcement message', () => {
 						reduced,
 						marker: ({ index }) => (size % 2 === 0 ? hostileMarker : `ref ${size}-${index}`),
 					};
-					const messages = renderAnnouncementMessages(links, { changelog: detail, roleId: '42' }, group, options);
+					const messages = renderAnnouncementMessages(links, { changelogDetail: detail, roleId: '42' }, group, options);
 					if (messages.flatMap((m) => m.keys).join() !== group.map((a) => a.releaseKey).join())
 						problems.push(`size ${size}: keys ${group[0]?.releaseKey ?? ''} not covered once`);
 					for (const { payload, keys } of messages) {
@@ -243,7 +243,7 @@ describe('every announcement message', () => {
 		for (const reduced of [false, true]) {
 			for (const size of [11, 30, 300, everyAnnouncement.length]) {
 				for (const group of groupsOf(everyAnnouncement, size).slice(0, 5)) {
-					const [message, ...rest] = renderAnnouncementMessages(links, { changelog: 'full' }, group, {
+					const [message, ...rest] = renderAnnouncementMessages(links, { changelogDetail: 'full' }, group, {
 						digestThreshold: 10,
 						reduced,
 						marker: () => hostileMarker,

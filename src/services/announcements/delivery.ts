@@ -11,11 +11,15 @@
  * - 403 (no access, missing permissions) and 404 (channel gone) pause the subscription with the reason; its posts
  *   wait until it is resumed or removed. Any other failure is retried with backoff ({@link Outbox.markRetry}).
  * - Messages in announcement channels are crossposted (published).
+ * - A `/subscribe modpack` subscription's posts carry each release's verdict for its saved set (`judgeRelease`, the
+ *   set read once per pass), which the renderer shows.
  */
 import pLimit from 'p-limit';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.js';
 import type { Database } from '../../storage/schema.js';
+import { modpackById, type SavedModpack } from '../modpack/savedModpacks.js';
+import { judgeRelease, releaseToJudge, type Verdict } from '../modpack/verdict.js';
 import { truncate } from '../text.js';
 import { lookBeforeSend, postMarker } from './lookBeforeSend.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -77,12 +81,20 @@ export interface RenderedAnnouncement<P> {
 	keys: string[];
 }
 
+/** What a release means for the saved set a `/subscribe modpack` subscription follows. */
+export interface AnnouncementVerdict {
+	set: Pick<SavedModpack, 'name' | 'factorioVersion'>;
+	verdict: Verdict;
+}
+
 /** Renders the messages announcing `announcements` (oldest first) for one subscription; every key exactly once. */
 export type AnnouncementRenderer<P> = (
-	subscription: Pick<Subscription, 'roleId' | 'changelog'>,
+	subscription: Pick<Subscription, 'roleId' | 'changelogDetail'>,
 	announcements: readonly Announcement[],
 	options: {
 		digestThreshold: number;
+		/** Verdicts by release key (`mod@version`), for a `/subscribe modpack` subscription. */
+		verdicts?: ReadonlyMap<string, AnnouncementVerdict>;
 		/** The reduced form, for a payload Discord refused. */
 		reduced?: boolean;
 		/** The marker of each message (in its last embed's footer), to find it again in the channel. */
@@ -169,6 +181,16 @@ export class Delivery<P> {
 			reduced: 0,
 		};
 		const limit = pLimit(this.#concurrency);
+		// Saved sets of modpack subscriptions, read once per pass.
+		const sets = new Map<string, Promise<SavedModpack | undefined>>();
+		const setOf = (id: string) => {
+			let set = sets.get(id);
+			if (!set) {
+				set = modpackById(this.#db, id);
+				sets.set(id, set);
+			}
+			return set;
+		};
 		for (;;) {
 			const claimed = await this.#outbox.claimDue(now, CLAIM);
 			if (claimed.length === 0) break;
@@ -182,7 +204,8 @@ export class Delivery<P> {
 						const subscription = subscriptions.get(entries[0]?.subscriptionId ?? '');
 						if (!subscription) return;
 						try {
-							await this.#deliverSubscription(subscription, entries, announcements, result, now);
+							const verdicts = await this.#verdicts(subscription, entries, announcements, setOf);
+							await this.#deliverSubscription(subscription, entries, announcements, verdicts, result, now);
 						} catch (error) {
 							this.#log.error({ err: error, subscription: subscription.id }, 'delivery failed unexpectedly');
 						}
@@ -195,6 +218,36 @@ export class Delivery<P> {
 			this.#log.info(result, 'delivery pass');
 		this.#onPass?.(result);
 		return result;
+	}
+
+	/**
+	 * For a modpack subscription: each release's verdict for its set (`judgeRelease`). None for a release whose
+	 * snapshot predates recorded dependencies, or whose mod the set no longer holds; none at all when the set is gone.
+	 */
+	async #verdicts(
+		subscription: Subscription,
+		entries: readonly OutboxEntry[],
+		announcements: ReadonlyMap<string, Announcement>,
+		setOf: (id: string) => Promise<SavedModpack | undefined>,
+	): Promise<Map<string, AnnouncementVerdict> | undefined> {
+		if (subscription.target.kind !== 'modpack') return undefined;
+		const set = await setOf(subscription.target.modpackId);
+		if (!set) return undefined;
+		const verdicts = new Map<string, AnnouncementVerdict>();
+		for (const entry of entries) {
+			const a = announcements.get(entry.releaseKey);
+			if (!a?.dependencies) continue;
+			const verdict = judgeRelease(
+				set,
+				releaseToJudge(
+					{ name: a.mod, deprecated: a.deprecated === true },
+					{ version: a.version, factorioVersion: a.factorioVersion, dependencies: a.dependencies },
+				),
+			);
+			if (verdict)
+				verdicts.set(a.releaseKey, { set: { name: set.name, factorioVersion: set.factorioVersion }, verdict });
+		}
+		return verdicts;
 	}
 
 	async #subscriptions(entries: readonly OutboxEntry[]): Promise<Map<string, Subscription>> {
@@ -223,6 +276,7 @@ export class Delivery<P> {
 		subscription: Subscription,
 		entries: OutboxEntry[],
 		announcements: ReadonlyMap<string, Announcement>,
+		verdicts: ReadonlyMap<string, AnnouncementVerdict> | undefined,
 		result: DeliveryResult,
 		now: number,
 	): Promise<void> {
@@ -262,7 +316,12 @@ export class Delivery<P> {
 			const shown = group.flatMap((entry) => announcements.get(entry.releaseKey) ?? []);
 			const nonceOf = (keys: readonly string[]) => batchNonce(keys.flatMap((key) => byKey.get(key) ?? []));
 			const marker = ({ keys }: { keys: readonly string[] }) => postMarker(nonceOf(keys));
-			for (const { payload, keys } of this.#render(subscription, shown, { digestThreshold, marker })) {
+			const rendered = this.#render(subscription, shown, {
+				digestThreshold,
+				marker,
+				...(verdicts ? { verdicts } : {}),
+			});
+			for (const { payload, keys } of rendered) {
 				const covered = keys.flatMap((key) => byKey.get(key) ?? []);
 				if (covered.length === 0) continue;
 				const outcome = await this.#sendBatch(
@@ -270,6 +329,7 @@ export class Delivery<P> {
 					channelType,
 					covered,
 					announcements,
+					verdicts,
 					payload,
 					marker,
 					result,
@@ -294,6 +354,7 @@ export class Delivery<P> {
 		channelType: number,
 		covered: OutboxEntry[],
 		announcements: ReadonlyMap<string, Announcement>,
+		verdicts: ReadonlyMap<string, AnnouncementVerdict> | undefined,
 		payload: P,
 		marker: (message: { keys: readonly string[] }) => string,
 		result: DeliveryResult,
@@ -341,6 +402,7 @@ export class Delivery<P> {
 						digestThreshold: Number.POSITIVE_INFINITY,
 						reduced: true,
 						marker,
+						...(verdicts ? { verdicts } : {}),
 					});
 					if (!only || more.length > 0) throw new Error('The reduced form does not fit one message');
 					body = only.payload;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../../storage/database.js';
 import type { Database } from '../../storage/schema.js';
+import { modpackSubscriptionsOf } from '../modpack/savedModpacks.js';
 import { truncate } from '../text.js';
 
 /** One claimed post: a release for a subscription. Times in epoch ms. */
@@ -67,38 +68,47 @@ export class Outbox {
 	}
 
 	/**
-	 * Queues `releaseKey` (its snapshot already in `announcements`) for every subscription whose `target_key` is
-	 * among `targetKeys`, paused ones included: one `INSERT INTO outbox ... SELECT ... FROM subscriptions WHERE
-	 * target_key IN (...) ON CONFLICT DO NOTHING`.
+	 * Queues `releaseKey` (its snapshot already in `announcements`) for every subscription that wants it, paused ones
+	 * included, in ONE statement: `INSERT INTO outbox ... SELECT` the `mod`, `owner` and `all` subscriptions whose
+	 * `target_key` is among `match.targetKeys` `UNION ALL` the `modpack` ones whose set's closure holds
+	 * `match.modName` ({@link modpackSubscriptionsOf}: a join on `modpack_mods`), `ON CONFLICT DO NOTHING` (a release
+	 * detected twice is queued once per subscription). The two parts are disjoint (by `target_kind`); each gives a
+	 * subscription at most once.
 	 *
 	 * @param db the tick's transaction.
+	 * @param match.targetKeys the release's keys ({@link matchKeys}); match.modName the mod's internal name.
 	 * @param createdAt - epoch ms; rows are delivered in this order (the feed gives each release of a tick its own).
 	 * @returns the rows added. @throws the driver's error.
 	 */
 	static async enqueue(
 		db: Kysely<Database>,
 		releaseKey: string,
-		targetKeys: readonly string[],
+		match: { targetKeys: readonly string[]; modName: string },
 		createdAt: number,
 	): Promise<number> {
-		if (targetKeys.length === 0) return 0;
+		// PostgreSQL infers no type for a bound parameter in a SELECT list: each is cast.
+		const columns = [
+			'subscriptions.id',
+			sql<string>`cast(${releaseKey} as text)`.as('release_key'),
+			sql<string>`'pending'`.as('state'),
+			sql<number>`cast(${createdAt} as bigint)`.as('due_at'),
+			sql<number>`0`.as('attempts'),
+			sql<number>`cast(${createdAt} as bigint)`.as('created_at'),
+		] as const;
+		const bySet = modpackSubscriptionsOf(db, match.modName).clearSelect().select(columns);
+		const wanted =
+			match.targetKeys.length === 0
+				? bySet
+				: db
+						.selectFrom('subscriptions')
+						.select(columns)
+						.where('target_key', 'in', match.targetKeys)
+						.where('target_kind', 'in', ['mod', 'owner', 'all'])
+						.unionAll(bySet);
 		const result = await db
 			.insertInto('outbox')
 			.columns(['subscription_id', 'release_key', 'state', 'due_at', 'attempts', 'created_at'])
-			.expression((eb) =>
-				eb
-					.selectFrom('subscriptions')
-					.select([
-						'id',
-						sql<string>`cast(${releaseKey} as text)`.as('release_key'),
-						sql<string>`'pending'`.as('state'),
-						sql<number>`cast(${createdAt} as bigint)`.as('due_at'),
-						sql<number>`0`.as('attempts'),
-						sql<number>`cast(${createdAt} as bigint)`.as('created_at'),
-					])
-					.where('target_key', 'in', targetKeys)
-					.where('target_kind', 'in', ['mod', 'owner', 'all']),
-			)
+			.expression(wanted)
 			.onConflict((oc) => oc.doNothing())
 			.executeTakeFirst();
 		return Number(result.numInsertedOrUpdatedRows ?? 0);

@@ -2,7 +2,8 @@
  * The release feed: the whole way from the mod portal to a post, as one service. A tick detects
  * ({@link ReleaseTracker}), snapshots each release ({@link announcementFromEvent}), and commits in ONE transaction
  * the known releases, the snapshots (`announcements`, conflicts ignored) and the outbox rows (one `INSERT ... SELECT`
- * per release from the matching subscriptions, {@link matchKeys}); then {@link Delivery} posts what is due. A crash
+ * per release from the matching subscriptions: by {@link matchKeys}, and `/subscribe modpack` ones by their set's
+ * closure); then {@link Delivery} posts what is due. A crash
  * before the commit re-detects the releases; after it nothing is lost.
  *
  * Per-mod isolation (issue 6): a mod whose `/full` cannot be read, or whose snapshot cannot be built, is logged with
@@ -193,7 +194,12 @@ export class ReleaseFeed {
 					.onConflict((oc) => oc.doNothing())
 					.execute();
 				// Each release of a tick gets its own creation time, so delivery keeps the detection order.
-				queued += await Outbox.enqueue(trx, event.releaseKey, matchKeys(event.mod, event.release), at + index);
+				queued += await Outbox.enqueue(
+					trx,
+					event.releaseKey,
+					{ targetKeys: matchKeys(event.mod, event.release), modName: event.mod.name },
+					at + index,
+				);
 			}
 			await this.tracker.commit(trx, { found, anchors: detection.anchors });
 			const worked = [...detection.fetched, ...found.map((finding) => finding.name)].filter(

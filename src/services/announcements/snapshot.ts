@@ -33,7 +33,20 @@ export interface Announcement {
 	 */
 	changelog?: { section?: ChangelogSection; plain?: string; cut?: boolean };
 	sourceUrl?: string;
+	/**
+	 * The release's info.json `dependencies` strings as the portal gave them (at most {@link DEPENDENCIES_MAX}, each at
+	 * most {@link DEPENDENCY_MAX} characters; longer ones are left out), for the `/subscribe modpack` verdict. Absent
+	 * in snapshots taken before it was recorded, or when the portal gave none.
+	 */
+	dependencies?: string[];
+	/** The mod is flagged deprecated on the portal (absent in older snapshots). */
+	deprecated?: boolean;
 }
+
+/** Most dependency strings a snapshot keeps; a real info.json has a few dozen at most. */
+export const DEPENDENCIES_MAX = 200;
+/** Longest dependency string a snapshot keeps (a mod name is at most 100 characters, plus prefix and version). */
+export const DEPENDENCY_MAX = 200;
 
 /** Room kept in a snapshot for changelog text: twice an embed description (4,096), enough for any rendering. */
 const SNAPSHOT_CHANGELOG_MAX = 8_000;
@@ -66,7 +79,7 @@ function snapshotSection(section: ChangelogSection): { section: ChangelogSection
 
 /**
  * Takes the snapshot of a release that delivery renders: names, version, Factorio version, time, thumbnail, source
- * link, and the release's changelog section (found with `findSection`, exact version first) or the plain text of a
+ * link, info.json dependencies, deprecation, and the release's changelog section (found with `findSection`, exact version first) or the plain text of a
  * changelog not in the changelog.txt format.
  */
 export function announcementFromEvent(event: ReleaseEvent): Announcement {
@@ -78,7 +91,12 @@ export function announcementFromEvent(event: ReleaseEvent): Announcement {
 		owner: mod.owner,
 		version: release.version,
 		isNewMod: event.isNewMod,
+		deprecated: mod.deprecated,
 	};
+	if (release.dependencies)
+		announcement.dependencies = release.dependencies
+			.filter((dependency) => dependency.length <= DEPENDENCY_MAX)
+			.slice(0, DEPENDENCIES_MAX);
 	if (release.factorioVersion) announcement.factorioVersion = release.factorioVersion;
 	if (release.releasedAt) announcement.releasedAt = release.releasedAt;
 	if (mod.thumbnail) announcement.thumbnail = mod.thumbnail;
@@ -119,4 +137,6 @@ export const AnnouncementSchema = z.object({
 		.object({ section: SectionSchema.optional(), plain: z.string().optional(), cut: z.boolean().optional() })
 		.optional(),
 	sourceUrl: z.string().optional(),
+	dependencies: z.array(z.string()).optional(),
+	deprecated: z.boolean().optional(),
 });

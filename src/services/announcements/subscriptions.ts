@@ -3,8 +3,10 @@
  * of which mods, and whether posting there currently works. Knows nothing of discord.js; ids are snowflake strings.
  *
  * A subscription's identity within its channel is its `target_key` (unique with `channel_id`): `mod:{name}`,
- * `owner:{lower-case owner}`, `all:{factorio_version}|{category}|{tag}` (empty for "any"). A release is matched by
- * the few keys it can have ({@link matchKeys}), one indexed `IN` lookup instead of a scan of every subscription.
+ * `owner:{lower-case owner}`, `all:{factorio_version}|{category}|{tag}` (empty for "any"), `modpack:{id}` (a saved
+ * mod set, `/subscribe modpack`). A release is matched by the few keys it can have ({@link matchKeys}), one indexed
+ * `IN` lookup instead of a scan of every subscription; a `modpack` one by the set's closure (`modpack_mods`, see
+ * `Outbox.enqueue`).
  * Removing a subscription (by id, channel or guild) drops its waiting posts and forum threads in the same statement
  * (foreign keys with `on delete cascade`).
  */
@@ -29,9 +31,15 @@ export interface SubscriptionFilters {
 	tag?: string;
 }
 
-/** What a subscription follows: one mod (by internal name), one owner's mods, or every mod passing filters. */
+/**
+ * What a subscription follows: one mod (by internal name), one owner's mods, every mod passing filters, or the mods
+ * of a saved set and their dependencies (by the set's id; `name` is the set's name as read, for showing).
+ */
 export type SubscriptionTarget =
-	{ kind: 'mod'; name: string } | { kind: 'owner'; owner: string } | { kind: 'all'; filters: SubscriptionFilters };
+	| { kind: 'mod'; name: string }
+	| { kind: 'owner'; owner: string }
+	| { kind: 'all'; filters: SubscriptionFilters }
+	| { kind: 'modpack'; modpackId: string; name: string };
 
 /** Whether posting works; a paused subscription keeps collecting posts in the outbox until it is resumed. */
 export type SubscriptionHealth = { state: 'active' } | { state: 'paused'; reason: string; since: string };
@@ -48,7 +56,8 @@ export interface Subscription {
 	target: SubscriptionTarget;
 	/** Role pinged with each post. */
 	roleId?: string;
-	changelog: ChangelogDetail;
+	/** How much of each release's changelog its posts show (column `changelog_detail`). */
+	changelogDetail: ChangelogDetail;
 	/** User id of whoever created it. */
 	createdBy: string;
 	/** ISO 8601. */
@@ -61,7 +70,7 @@ export interface Subscription {
 /** What {@link SubscriptionRepository.add} takes. */
 export type NewSubscription = Pick<
 	Subscription,
-	'guildId' | 'channelId' | 'target' | 'roleId' | 'changelog' | 'createdBy'
+	'guildId' | 'channelId' | 'target' | 'roleId' | 'changelogDetail' | 'createdBy'
 > & {
 	/** Discord's channel type number of `channelId`; default -1 (unknown: the poster looks it up). */
 	channelType?: number;
@@ -83,6 +92,8 @@ function normaliseTarget(target: SubscriptionTarget): SubscriptionTarget {
 			return { kind: 'mod', name: target.name.trim() };
 		case 'owner':
 			return { kind: 'owner', owner: target.owner.trim() };
+		case 'modpack':
+			return { kind: 'modpack', modpackId: target.modpackId.trim(), name: target.name };
 		case 'all': {
 			const filters: SubscriptionFilters = {};
 			const version = factorioMinor(normalise(target.filters.factorioVersion, false));
@@ -105,6 +116,8 @@ export function targetKey(target: SubscriptionTarget): string {
 			return `mod:${target.name}`;
 		case 'owner':
 			return `owner:${target.owner.toLowerCase()}`;
+		case 'modpack':
+			return `modpack:${target.modpackId}`;
 		case 'all':
 			return allKey(target.filters.factorioVersion ?? '', target.filters.category ?? '', target.filters.tag ?? '');
 	}
@@ -129,13 +142,18 @@ export function matchKeys(
 	return [...keys];
 }
 
-/** A short label: `mod Krastorio2`, `owner Bobingabout`, `all mods`, `all mods (Factorio 2.0, tag trains)`. */
+/**
+ * A short label: `mod Krastorio2`, `owner Bobingabout`, `all mods`, `all mods (Factorio 2.0, tag trains)`,
+ * `mod set main server`. The set's name is user input: the caller escapes it for its medium.
+ */
 export function describeTarget(target: SubscriptionTarget): string {
 	switch (target.kind) {
 		case 'mod':
 			return `mod ${target.name}`;
 		case 'owner':
 			return `owner ${target.owner}`;
+		case 'modpack':
+			return `mod set ${target.name}`;
 		case 'all': {
 			const { factorioVersion, category, tag } = target.filters;
 			const parts = [
@@ -158,12 +176,21 @@ function newId(): string {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The domain form of a `subscriptions` row. */
-export function subscriptionOf(row: SubscriptionRow): Subscription {
+/** A `subscriptions` row with the name of the saved set it follows, when joined ({@link withModpackName}). */
+export type SubscriptionRowWithSet = SubscriptionRow & { modpack_name?: string | null };
+
+/**
+ * The domain form of a `subscriptions` row. A `modpack` subscription read without its set's name (or whose set is
+ * gone) shows the set's id instead.
+ */
+export function subscriptionOf(row: SubscriptionRowWithSet): Subscription {
 	let target: SubscriptionTarget;
 	if (row.target_kind === 'mod') target = { kind: 'mod', name: row.mod_name ?? '' };
 	else if (row.target_kind === 'owner') target = { kind: 'owner', owner: row.owner ?? '' };
-	else {
+	else if (row.target_kind === 'modpack') {
+		const modpackId = row.modpack_id ?? '';
+		target = { kind: 'modpack', modpackId, name: row.modpack_name ?? modpackId };
+	} else {
 		const filters: SubscriptionFilters = {};
 		if (row.factorio_version) filters.factorioVersion = row.factorio_version;
 		if (row.category) filters.category = row.category;
@@ -176,7 +203,8 @@ export function subscriptionOf(row: SubscriptionRow): Subscription {
 		channelId: row.channel_id,
 		channelType: row.channel_type,
 		target,
-		changelog: row.changelog_detail === 'summary' || row.changelog_detail === 'none' ? row.changelog_detail : 'full',
+		changelogDetail:
+			row.changelog_detail === 'summary' || row.changelog_detail === 'none' ? row.changelog_detail : 'full',
 		createdBy: row.created_by,
 		createdAt: iso(row.created_at),
 		health:
@@ -193,13 +221,31 @@ function targetColumns(
 	target: SubscriptionTarget,
 ): Pick<
 	NewSubscriptionRow,
-	'target_kind' | 'target_key' | 'mod_name' | 'owner' | 'owner_key' | 'factorio_version' | 'category' | 'tag'
+	| 'target_kind'
+	| 'target_key'
+	| 'mod_name'
+	| 'owner'
+	| 'owner_key'
+	| 'factorio_version'
+	| 'category'
+	| 'tag'
+	| 'modpack_id'
 > {
-	const none = { mod_name: null, owner: null, owner_key: null, factorio_version: null, category: null, tag: null };
+	const none = {
+		mod_name: null,
+		owner: null,
+		owner_key: null,
+		factorio_version: null,
+		category: null,
+		tag: null,
+		modpack_id: null,
+	};
 	const key = targetKey(target);
 	switch (target.kind) {
 		case 'mod':
 			return { ...none, target_kind: 'mod', target_key: key, mod_name: target.name };
+		case 'modpack':
+			return { ...none, target_kind: 'modpack', target_key: key, modpack_id: target.modpackId };
 		case 'owner':
 			return {
 				...none,
@@ -220,8 +266,17 @@ function targetColumns(
 	}
 }
 
-/** The release-feed kinds this repository handles (modpack subscriptions belong to the modpack feature). */
-const FEED_KINDS = ['mod', 'owner', 'all'] as const;
+/**
+ * Selects `subscriptions` rows with the name of the saved set a `modpack` one follows (`modpack_name`, null for the
+ * other kinds): a left join on `modpacks`.
+ */
+export function withModpackName(db: Kysely<Database>) {
+	return db
+		.selectFrom('subscriptions')
+		.leftJoin('modpacks', 'modpacks.id', 'subscriptions.modpack_id')
+		.selectAll('subscriptions')
+		.select('modpacks.name as modpack_name');
+}
 
 /**
  * The subscriptions of every guild, read and written in the `subscriptions` table. Every change is one statement or
@@ -245,20 +300,17 @@ export class SubscriptionRepository {
 
 	/** This guild's subscriptions, oldest first. @throws the driver's error. */
 	async list(guildId: string): Promise<Subscription[]> {
-		const rows = await this.#db
-			.selectFrom('subscriptions')
-			.selectAll()
-			.where('guild_id', '=', guildId)
-			.where('target_kind', 'in', FEED_KINDS)
-			.orderBy('created_at')
-			.orderBy('id')
+		const rows = await withModpackName(this.#db)
+			.where('subscriptions.guild_id', '=', guildId)
+			.orderBy('subscriptions.created_at')
+			.orderBy('subscriptions.id')
 			.execute();
 		return rows.map(subscriptionOf);
 	}
 
 	/** The subscription with this id. @throws the driver's error. */
 	async get(id: string): Promise<Subscription | undefined> {
-		const row = await this.#db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+		const row = await withModpackName(this.#db).where('subscriptions.id', '=', id).executeTakeFirst();
 		return row && subscriptionOf(row);
 	}
 
@@ -276,9 +328,10 @@ export class SubscriptionRepository {
 		if ((target.kind === 'mod' && !target.name) || (target.kind === 'owner' && !target.owner)) {
 			throw new UserError('Give a mod name or a mod portal user name.');
 		}
+		if (target.kind === 'modpack' && !target.modpackId) throw new UserError('Give the name of a saved mod set.');
 		const roleId = normalise(input.roleId, false) ?? null;
 		const columns = targetColumns(target);
-		return this.#db.transaction().execute(async (trx) => {
+		const result = await this.#db.transaction().execute(async (trx) => {
 			if (this.#engine === 'postgres') {
 				await sql`select pg_advisory_xact_lock(hashtext(${`subscriptions:${input.guildId}`}))`.execute(trx);
 			}
@@ -300,9 +353,8 @@ export class SubscriptionRepository {
 				channel_id: input.channelId,
 				channel_type: input.channelType ?? -1,
 				...columns,
-				modpack_id: null,
 				role_id: roleId,
-				changelog_detail: input.changelog,
+				changelog_detail: input.changelogDetail,
 				created_by: input.createdBy,
 				created_at: now,
 				last_post_at: null,
@@ -320,6 +372,9 @@ export class SubscriptionRepository {
 			if (!twin) throw new Error('A subscription conflicted but cannot be found');
 			return this.#update(trx, twin, input, roleId);
 		});
+		// The row holds a set's id only; the caller named the set.
+		if (target.kind === 'modpack') result.subscription.target = target;
+		return result;
 	}
 
 	/**
@@ -396,11 +451,11 @@ export class SubscriptionRepository {
 		roleId: string | null,
 	): Promise<{ subscription: Subscription; status: AddStatus }> {
 		const paused = row.paused_reason !== null;
-		const changed = row.role_id !== roleId || row.changelog_detail !== input.changelog;
+		const changed = row.role_id !== roleId || row.changelog_detail !== input.changelogDetail;
 		if (!paused && !changed) return { subscription: subscriptionOf(row), status: 'exists' };
 		const updated = await trx
 			.updateTable('subscriptions')
-			.set({ role_id: roleId, changelog_detail: input.changelog, paused_reason: null, paused_since: null })
+			.set({ role_id: roleId, changelog_detail: input.changelogDetail, paused_reason: null, paused_since: null })
 			.where('id', '=', row.id)
 			.returningAll()
 			.executeTakeFirstOrThrow();

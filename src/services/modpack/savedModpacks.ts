@@ -52,6 +52,18 @@ export interface SavedModpack {
 	mods: SavedModpackMod[];
 }
 
+/**
+ * A new set would pass the guild's limit. Carries the limit, not wording: the command layer says what to do.
+ */
+export class ModpackLimitError extends Error {
+	override readonly name = 'ModpackLimitError';
+
+	/** @param limit how many sets one guild may keep. */
+	constructor(readonly limit: number) {
+		super(`The guild already keeps ${limit} saved sets, its limit`);
+	}
+}
+
 /** A set as `/modpack list` shows it. */
 export type ModpackSummary = Omit<SavedModpack, 'mods'> & { listedCount: number; modCount: number };
 
@@ -145,6 +157,33 @@ function byName(a: { name: string }, b: { name: string }): number {
 	return x < y ? -1 : x > y ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * One set by id (a subscription's `modpack_id`), with its closure: what delivery judges a release against.
+ *
+ * @param db the database or a transaction.
+ * @throws the driver's error; a ZodError when a stored dependency list is not a JSON array of strings.
+ */
+export async function modpackById(db: Kysely<Database>, id: string): Promise<SavedModpack | undefined> {
+	const row = await db.selectFrom('modpacks').selectAll().where('id', '=', id).executeTakeFirst();
+	return row ? withMods(db, row) : undefined;
+}
+
+async function withMods(db: Kysely<Database>, row: Parameters<typeof summaryOf>[0]): Promise<SavedModpack> {
+	const mods = await db.selectFrom('modpack_mods').selectAll().where('modpack_id', '=', row.id).execute();
+	return {
+		...summaryOf(row),
+		mods: mods
+			.map((mod) => ({
+				name: mod.mod_name,
+				listed: mod.listed === 1,
+				...(mod.version_constraint ? { constraint: mod.version_constraint } : {}),
+				version: mod.version,
+				dependencies: DependenciesSchema.parse(JSON.parse(mod.dependencies)),
+			}))
+			.sort(byName),
+	};
+}
+
 /** The saved sets of every guild, in one database (SQLite or PostgreSQL). */
 export class ModpackStore {
 	readonly #db: Kysely<Database>;
@@ -168,7 +207,7 @@ export class ModpackStore {
 	 * in place, keeping its id and creation, in one transaction.
 	 *
 	 * @param now epoch ms of the change.
-	 * @throws {UserError} when a new set would pass the guild's limit; the driver's error otherwise.
+	 * @throws {ModpackLimitError} when a new set would pass the guild's limit; the driver's error otherwise.
 	 */
 	async save(
 		input: ModpackToSave,
@@ -220,10 +259,7 @@ export class ModpackStore {
 				.select((eb) => eb.fn.countAll<number | string>().as('count'))
 				.where('guild_id', '=', input.guildId)
 				.executeTakeFirstOrThrow();
-			if (Number(count) >= this.#maxPerGuild)
-				throw new UserError(
-					`This server already has ${this.#maxPerGuild} saved sets, the most it may keep. Remove one with \`/modpack remove\` or save under an existing name to replace that set.`,
-				);
+			if (Number(count) >= this.#maxPerGuild) throw new ModpackLimitError(this.#maxPerGuild);
 			id = newId();
 			created = { by: input.userId, at: now };
 			await trx
@@ -341,7 +377,7 @@ export class ModpackStore {
 			.where('guild_id', '=', guildId)
 			.where('name_key', '=', name.replace(/\s+/g, ' ').trim().toLowerCase())
 			.executeTakeFirst();
-		return row ? this.#withMods(row) : undefined;
+		return row ? withMods(this.#db, row) : undefined;
 	}
 
 	/**
@@ -350,24 +386,7 @@ export class ModpackStore {
 	 * @throws as {@link get}.
 	 */
 	async getById(id: string): Promise<SavedModpack | undefined> {
-		const row = await this.#db.selectFrom('modpacks').selectAll().where('id', '=', id).executeTakeFirst();
-		return row ? this.#withMods(row) : undefined;
-	}
-
-	async #withMods(row: Parameters<typeof summaryOf>[0]): Promise<SavedModpack> {
-		const mods = await this.#db.selectFrom('modpack_mods').selectAll().where('modpack_id', '=', row.id).execute();
-		return {
-			...summaryOf(row),
-			mods: mods
-				.map((mod) => ({
-					name: mod.mod_name,
-					listed: mod.listed === 1,
-					...(mod.version_constraint ? { constraint: mod.version_constraint } : {}),
-					version: mod.version,
-					dependencies: DependenciesSchema.parse(JSON.parse(mod.dependencies)),
-				}))
-				.sort(byName),
-		};
+		return modpackById(this.#db, id);
 	}
 
 	/**

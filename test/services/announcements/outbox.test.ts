@@ -1,87 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/services/announcements/outbox.js';
-import { announcementFromEvent } from '../../../src/services/announcements/snapshot.js';
-import { ModFullSchema, type ModDetails } from '../../../src/services/portal/schemas.js';
-import type { ReleaseEvent } from '../../../src/services/announcements/releaseTracker.js';
 import { SubscriptionRepository } from '../../../src/services/announcements/subscriptions.js';
 import type { OpenDatabase } from '../../../src/storage/database.js';
 import { ENGINES, openTestDatabase } from '../../support/database.js';
-import { fixtureJson, fixtureText } from '../../support/fixtures.js';
-
-function eventOf(mod: ModDetails, version: string, isNewMod = false): ReleaseEvent {
-	const release = mod.releases.find((r) => r.version === version);
-	if (!release) throw new Error(`no release ${version}`);
-	return { mod, release, isNewMod, releaseKey: `${mod.name}@${version}` };
-}
-
-function syntheticMod(changelog: string | undefined, versions = ['1.0.0']): ModDetails {
-	return ModFullSchema.parse({
-		name: 'some-mod',
-		title: 'Some Mod',
-		owner: 'Alice',
-		summary: 'Does things.',
-		thumbnail: '/assets/abc.thumb.png',
-		source_url: 'https://github.com/alice/some-mod',
-		changelog,
-		releases: versions.map((version, index) => ({
-			version,
-			released_at: `2025-01-0${index + 1}T12:00:00.000Z`,
-			info_json: { factorio_version: '2.0' },
-		})),
-	});
-}
 
 const T0 = Date.parse('2025-06-01T00:00:00.000Z');
-
-describe('announcementFromEvent', () => {
-	it('snapshots a recorded /full answer with the release’s changelog section', () => {
-		const mod = ModFullSchema.parse(fixtureJson('portal/mod-full-1000BagSize-2021.json'));
-		const latest = mod.releases.at(-1)!;
-		const a = announcementFromEvent(eventOf(mod, latest.version));
-		expect(a).toMatchObject({
-			releaseKey: `1000BagSize@${latest.version}`,
-			mod: '1000BagSize',
-			title: mod.title,
-			owner: mod.owner,
-			version: latest.version,
-			isNewMod: false,
-		});
-		expect(a.releasedAt).toBe(latest.releasedAt);
-		expect(a.factorioVersion).toBe(latest.factorioVersion);
-		expect(a.summary).toBeUndefined();
-		// Its changelog is the one word "created": kept as plain text.
-		expect(a.changelog).toEqual({ plain: 'created' });
-	});
-
-	it('takes the section of the announced version from a real changelog, not the newest one', () => {
-		const mod = syntheticMod(fixtureText('changelogs/bobplates.txt'), ['2.0.5', '2.1.0', '2.1.1']);
-		const a = announcementFromEvent(eventOf(mod, '2.1.0'));
-		expect(a.changelog?.section?.version).toBe('2.1.0');
-		expect(a.changelog?.section?.categories.map((c) => c.name)).toEqual(['Bugfixes', 'Changes']);
-		expect(a.changelog?.cut).toBeUndefined();
-		expect(a).toMatchObject({ thumbnail: '/assets/abc.thumb.png', sourceUrl: 'https://github.com/alice/some-mod' });
-	});
-
-	it('keeps the summary of a new mod and the plain text of a changelog not in the format', () => {
-		const mod = syntheticMod('Fixed the thing.\nAdded another thing.');
-		const a = announcementFromEvent(eventOf(mod, '1.0.0', true));
-		expect(a.summary).toBe('Does things.');
-		expect(a.changelog).toEqual({ plain: 'Fixed the thing.\nAdded another thing.' });
-	});
-
-	it('shortens a huge section for storage and says so', () => {
-		const mod = syntheticMod(fixtureText('changelogs/base-game-2.1.12.txt'), ['2.0.7']);
-		const a = announcementFromEvent(eventOf(mod, '2.0.7'));
-		expect(a.changelog?.cut).toBe(true);
-		expect(JSON.stringify(a.changelog).length).toBeLessThan(12_000);
-		expect(a.changelog?.section?.categories.length).toBeGreaterThan(0);
-	});
-
-	it('has no changelog when the changelog lacks the version', () => {
-		const mod = syntheticMod(fixtureText('changelogs/flib.txt'), ['99.0.0']);
-		expect(announcementFromEvent(eventOf(mod, '99.0.0')).changelog).toBeUndefined();
-	});
-});
 
 describe.each(ENGINES)('the outbox on %s', (engine) => {
 	let database: OpenDatabase;
@@ -98,7 +21,7 @@ describe.each(ENGINES)('the outbox on %s', (engine) => {
 				guildId: 'guild',
 				channelId: channel,
 				target: { kind: 'mod', name: channel === '3' ? 'other' : 'some-mod' },
-				changelog: 'full',
+				changelogDetail: 'full',
 				createdBy: 'user',
 			});
 			ids.push(subscription.id);
@@ -116,13 +39,69 @@ describe.each(ENGINES)('the outbox on %s', (engine) => {
 			.values({ release_key: key, mod_name: mod, version, snapshot: '{}', detected_at: createdAt })
 			.onConflict((oc) => oc.doNothing())
 			.execute();
-		return Outbox.enqueue(database.db, key, [`mod:${mod}`], createdAt);
+		return Outbox.enqueue(database.db, key, { targetKeys: [`mod:${mod}`], modName: mod }, createdAt);
 	}
 
 	it('queues one row per matching subscription and none again when the release is queued twice', async () => {
 		expect(await queue('some-mod@1.0.0')).toBe(2);
 		expect(await queue('some-mod@1.0.0')).toBe(0);
 		expect(await outbox.stats()).toEqual({ pending: 2, sent: 0, failed: 0 });
+	});
+
+	it('queues a release for the modpack subscriptions whose set holds the mod, in the same statement as the others', async () => {
+		const at = { created_by: 'user', created_at: 1, updated_by: 'user', updated_at: 1 };
+		await database.db
+			.insertInto('modpacks')
+			.values(
+				['set00001', 'set00002'].map((id) => ({
+					id,
+					guild_id: 'guild',
+					name: id,
+					name_key: id,
+					factorio_version: '2.0',
+					space_age: 0,
+					recommended: 1,
+					minimum_game_version: null,
+					...at,
+				})),
+			)
+			.execute();
+		const member = (modpack_id: string, mod_name: string, listed: number) => ({
+			modpack_id,
+			mod_name,
+			listed,
+			version_constraint: null,
+			version: '0.9.0',
+			dependencies: '[]',
+		});
+		await database.db
+			.insertInto('modpack_mods')
+			.values([member('set00001', 'big-mod', 1), member('set00001', 'some-mod', 0), member('set00002', 'other', 1)])
+			.execute();
+		const subscriptions = new SubscriptionRepository({ db: database.db, engine, maxPerGuild: 50 });
+		const follow = async (modpackId: string) =>
+			(
+				await subscriptions.add({
+					guildId: 'guild',
+					channelId: '9',
+					target: { kind: 'modpack', modpackId, name: modpackId },
+					changelogDetail: 'full',
+					createdBy: 'user',
+				})
+			).subscription.id;
+		const first = await follow('set00001');
+		await follow('set00002');
+		// some-mod: the two mod subscriptions and the set that holds it as a dependency; not the other set.
+		expect(await queue('some-mod@1.0.0')).toBe(3);
+		expect(await queue('some-mod@1.0.0')).toBe(0);
+		const rows = await database.db
+			.selectFrom('outbox')
+			.select('subscription_id')
+			.where('release_key', '=', 'some-mod@1.0.0')
+			.execute();
+		expect(rows.map((row) => row.subscription_id).sort()).toEqual([ids[0], ids[1], first].sort());
+		// A mod in no set and followed by no key queues nothing.
+		expect(await queue('unknown@1.0.0')).toBe(0);
 	});
 
 	it('claims due rows oldest first and holds them under a lease so a second claim gets none', async () => {

@@ -44,7 +44,7 @@ describe.each(ENGINES)('the release feed on %s', (engine) => {
 			guildId: 'guild',
 			channelId: 'channel',
 			target: { kind: 'all', filters: {} },
-			changelog: 'full',
+			changelogDetail: 'full',
 			createdBy: 'user',
 		});
 		const mods = (await client.listMods({ pageSize: 'max', hideDeprecated: false })).mods;

@@ -20,7 +20,7 @@ function input(overrides: Partial<NewSubscription> = {}): NewSubscription {
 		guildId: '100000000000000001',
 		channelId: '200000000000000001',
 		target: { kind: 'mod', name: 'Krastorio2' },
-		changelog: 'full',
+		changelogDetail: 'full',
 		createdBy: '300000000000000001',
 		...overrides,
 	};
@@ -87,7 +87,7 @@ describe.each(ENGINES)('on %s', (engine) => {
 				channelId: '200000000000000001',
 				target: { kind: 'mod', name: 'Krastorio2' },
 				roleId: '400000000000000001',
-				changelog: 'full',
+				changelogDetail: 'full',
 				health: { state: 'active' },
 			});
 			expect(Date.parse(subscription.createdAt)).not.toBeNaN();
@@ -100,20 +100,20 @@ describe.each(ENGINES)('on %s', (engine) => {
 			const first = await subscriptions.add(input());
 			expect((await subscriptions.add(input())).status).toBe('exists');
 
-			const updated = await subscriptions.add(input({ changelog: 'summary', roleId: '400000000000000001' }));
+			const updated = await subscriptions.add(input({ changelogDetail: 'summary', roleId: '400000000000000001' }));
 			expect(updated.status).toBe('updated');
 			expect(updated.subscription).toMatchObject({
 				id: first.subscription.id,
-				changelog: 'summary',
+				changelogDetail: 'summary',
 				roleId: '400000000000000001',
 			});
 
-			const withoutRole = await subscriptions.add(input({ changelog: 'summary' }));
+			const withoutRole = await subscriptions.add(input({ changelogDetail: 'summary' }));
 			expect(withoutRole.status).toBe('updated');
 			expect(withoutRole.subscription.roleId).toBeUndefined();
 
 			await subscriptions.pause(first.subscription.id, 'Missing Access: the bot cannot see the channel');
-			const resumed = await subscriptions.add(input({ changelog: 'summary' }));
+			const resumed = await subscriptions.add(input({ changelogDetail: 'summary' }));
 			expect(resumed.status).toBe('resumed');
 			expect(resumed.subscription.health).toEqual({ state: 'active' });
 			expect(await subscriptions.list('100000000000000001')).toHaveLength(1);
@@ -231,7 +231,9 @@ describe.each(ENGINES)('on %s', (engine) => {
 					detected_at: 1,
 				})
 				.execute();
-			expect(await Outbox.enqueue(db, 'Krastorio2@1.4.0', ['mod:Krastorio2'], 1)).toBe(2);
+			expect(
+				await Outbox.enqueue(db, 'Krastorio2@1.4.0', { targetKeys: ['mod:Krastorio2'], modName: 'Krastorio2' }, 1),
+			).toBe(2);
 			await db
 				.insertInto('forum_threads')
 				.values({ subscription_id: subscription.id, mod_name: 'Krastorio2', thread_id: '500000000000000001' })

@@ -1,16 +1,17 @@
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/services/errors.js';
-import { resolveMods, type Resolution } from '../../src/services/modpack/resolver.js';
+import { UserError } from '../../../src/services/errors.js';
+import { resolveMods, type Resolution } from '../../../src/services/modpack/resolver.js';
 import {
 	checkModpackName,
+	ModpackLimitError,
 	ModpackStore,
 	modpackSubscriptionsOf,
 	removeGuildModpacks,
-} from '../../src/services/modpack/savedModpacks.js';
-import type { OpenDatabase } from '../../src/storage/database.js';
-import { graphClosure, graphSource } from '../services/modpack/support.js';
-import { ENGINES, openTestDatabase } from '../support/database.js';
+} from '../../../src/services/modpack/savedModpacks.js';
+import type { OpenDatabase } from '../../../src/storage/database.js';
+import { graphClosure, graphSource } from './support.js';
+import { ENGINES, openTestDatabase } from '../../support/database.js';
 
 const v11 = { version: '1.1', spaceAge: false };
 const GUILD = '100000000000000001';
@@ -117,8 +118,9 @@ describe.each(ENGINES)('saved mod sets in the %s store', (engine) => {
 		await store.save({ guildId: GUILD, name: 'a', userId: ADMIN, resolution: krastorio });
 		await store.save({ guildId: GUILD, name: 'b', userId: ADMIN, resolution: krastorio });
 		const refused = store.save({ guildId: GUILD, name: 'c', userId: ADMIN, resolution: krastorio });
-		await expect(refused).rejects.toThrow(UserError);
-		await expect(refused).rejects.toThrow('already has 2 saved sets');
+		await expect(refused).rejects.toThrow(ModpackLimitError);
+		await expect(refused).rejects.toMatchObject({ limit: 2 });
+		await expect(refused).rejects.not.toThrow('/modpack');
 		await expect(store.save({ guildId: GUILD, name: 'B', userId: ADMIN, resolution: angelBob })).resolves.toMatchObject(
 			{
 				status: 'updated',
