@@ -262,8 +262,8 @@ export async function startBot(
 		tracker,
 		leader,
 		jobs: {
-			catalogRefresh: leaderJob(() => leaderWork.current?.catalogRefresh),
-			releasePoller: leaderJob(() => leaderWork.current?.releasePoller),
+			catalogRefresh: leaderJob(leaderWork, (work) => work.catalogRefresh),
+			releasePoller: leaderJob(leaderWork, (work) => work.releasePoller),
 		},
 		initialRefresh,
 		ops,

@@ -17,6 +17,8 @@ export interface WhileLeader<W extends LeaderWork> {
 	readonly current: W | undefined;
 	/** Settles when the work of the role at start (leader: started; follower: nothing) is in place. */
 	readonly ready: Promise<void>;
+	/** Settles when every start and stop asked for so far has finished. */
+	settled(): Promise<void>;
 	/** Stops the work and stops following leadership changes. */
 	stop(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export function whileLeader<W extends LeaderWork>(
 			return current;
 		},
 		ready,
+		settled: () => queue,
 		async stop() {
 			stopped = true;
 			off();
@@ -73,12 +76,17 @@ export function whileLeader<W extends LeaderWork>(
 }
 
 /**
- * A {@link Job} that stands for the leader's job of the moment: `run()` runs a tick in the leader and does nothing
- * in a follower; `stop()` does nothing (the leader work is stopped with {@link whileLeader}).
+ * A {@link Job} that stands for one job of the leader's work of the moment: `run()` runs a tick in the leader (once a
+ * start under way has finished) and does nothing in a follower; `stop()` does nothing (the leader work is stopped with
+ * {@link whileLeader}).
  */
-export function leaderJob(current: () => Job | undefined): Job {
+export function leaderJob<W extends LeaderWork>(work: WhileLeader<W>, job: (work: W) => Job): Job {
 	return {
-		run: () => current()?.run() ?? Promise.resolve(),
+		async run() {
+			await work.settled();
+			const current = work.current;
+			if (current) await job(current).run();
+		},
 		stop: () => Promise.resolve(),
 	};
 }
