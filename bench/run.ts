@@ -5,9 +5,11 @@
  * requests a minute of the release poller while idle, during a 10-minute outage and after a 429. Modpack: resolving
  * an overhaul and a 200-mod server list from the 2024 dependency graph, time and portal requests, cold and warm cache.
  * Store: catalog writes, restart until searchable and store size with 20,000 mods on SQLite and PostgreSQL.
+ * Cluster: failover after SIGKILL and SIGSTOP of the leader with three processes, outbox claims per second.
  */
 import { runAnnouncementsBench } from './announcements.js';
 import { runCatalogBench } from './catalog.js';
+import { runClusterBench } from './cluster.js';
 import { runModpackBench } from './modpack.js';
 import { runOutageBench } from './outage.js';
 import { runStoreBench } from './store.js';
@@ -17,3 +19,4 @@ await runAnnouncementsBench();
 await runOutageBench();
 await runModpackBench();
 await runStoreBench();
+await runClusterBench();
