@@ -8,9 +8,11 @@
  * an overhaul and a 200-mod server list from the 2024 dependency graph, time and portal requests, cold and warm cache.
  * Store: catalog writes, restart until searchable and store size with 20,000 mods on SQLite and PostgreSQL.
  * Footprint: the bot as `npm start` runs it, with 20,000 mods, RSS at start and under 50 autocompletes a second.
+ * Cluster: failover after SIGKILL and SIGSTOP of the leader with three processes, outbox claims per second.
  */
 import { runAnnouncementsBench } from './announcements.js';
 import { runCatalogBench } from './catalog.js';
+import { runClusterBench } from './cluster.js';
 import { runFootprintBench } from './footprint.js';
 import { runModpackBench } from './modpack.js';
 import { runOutageBench } from './outage.js';
@@ -25,3 +27,4 @@ await runOutageBench();
 await runModpackBench();
 await runStoreBench();
 await runFootprintBench();
+await runClusterBench();

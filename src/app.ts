@@ -2,18 +2,22 @@
  * The composition root: config -> store -> portal -> catalog -> release feed -> Discord client ->
  * jobs. `npm start` and the end-to-end tests both build the bot here.
  */
-import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
+import { Events, REST, Routes, type Client } from 'discord.js';
 import { sql } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { commands } from './commands/index.js';
 import type { Config } from './config.js';
 import type { BotContext } from './discord/command.js';
+import { createClient } from './discord/client.js';
+import { PostgresIdentifyThrottler } from './discord/identifyThrottler.js';
 import { gatewayState } from './discord/gateway.js';
 import { createInteractionHandler } from './discord/interactions.js';
 import { DiscordPoster } from './discord/poster.js';
 import { registerCommands } from './discord/registerCommands.js';
 import { scheduleCatalogRefresh } from './jobs/catalogRefresh.js';
+import { followCatalog } from './jobs/catalogFollow.js';
 import type { Job } from './jobs/job.js';
+import { leaderJob, whileLeader } from './jobs/leadership.js';
 import { pollerPortal, scheduleReleasePoller } from './jobs/releasePoller.js';
 import type { Logger } from './log.js';
 import { databaseFeedReadings } from './ops/feedReadings.js';
@@ -30,10 +34,14 @@ import { SubscriptionRepository } from './services/announcements/subscriptions.j
 import { PortalClient } from './services/portal/client.js';
 import { ModpackStore, removeGuildModpacks } from './services/modpack/savedModpacks.js';
 import { createFullModCache } from './services/portal/fullModCache.js';
+import { notifyCatalogStored } from './storage/catalogSignal.js';
 import { CatalogStore } from './storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from './storage/database.js';
 import { openKeyValueStore, type KeyValueStore } from './storage/keyValue.js';
+import { createLeaderElector, type LeaderElector } from './storage/leader.js';
 import { importLegacyStore } from './storage/legacyImport.js';
+
+export { createClient } from './discord/client.js';
 
 /** A running bot; `stop()` ends jobs, destroys the client and closes the store. */
 export interface Bot {
@@ -42,17 +50,15 @@ export interface Bot {
 	database: OpenDatabase;
 	keyValues: KeyValueStore;
 	tracker: ReleaseTracker;
+	/** Who leads among the processes of the store (SQLite: always this one). */
+	leader: LeaderElector;
+	/** Leader-only: in a follower, `run()` does nothing. */
 	jobs: { catalogRefresh: Job; releasePoller: Job };
 	/** Settles when the first catalog refresh of this run has finished (successfully or not). */
 	initialRefresh: Promise<void>;
 	/** The operations endpoints (`HTTP_PORT`), when set. */
 	ops: OpsServer | undefined;
 	stop(): Promise<void>;
-}
-
-/** Builds the Discord client the bot uses: only the Guilds intent (no privileged intents), REST at `DISCORD_API_URL`. */
-export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
-	return new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
 }
 
 /**
@@ -87,7 +93,10 @@ export async function startBot(
 	const catalog = new Catalog({ store: new CatalogStore(database.db), log: log.child({ module: 'catalog' }) });
 	const { db, engine } = database;
 	const subscriptions = new SubscriptionRepository({ db, engine, maxPerGuild: config.maxSubscriptionsPerGuild });
-	const outbox = new Outbox({ db, engine });
+	// --- cluster (issue 9): the leader election; its fence guards the feed's commits and delivery's claims
+	const leader = createLeaderElector(database, { log: log.child({ module: 'leader' }) });
+	const fence = (trx: typeof db) => leader.assertLeader(trx);
+	const outbox = new Outbox({ db, engine, fence });
 	const tracker = new ReleaseTracker({ db, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
 	if (await catalog.load()) {
 		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
@@ -96,7 +105,21 @@ export async function startBot(
 	}
 
 	const links = { portalUrl: config.portalUrl, assetsUrl: config.assetsUrl };
-	const client = createClient(config);
+	// --- cluster (issue 9): identify spacing across processes, the catalog of followers
+	let identify: PostgresIdentifyThrottler | undefined;
+	const client = createClient(config, {
+		identifyThrottler:
+			database.engine === 'postgres'
+				? (maxConcurrency) =>
+						(identify = new PostgresIdentifyThrottler({
+							url: database.url,
+							maxConcurrency,
+							log: log.child({ module: 'gateway' }),
+						}))
+				: undefined,
+	});
+	const catalogFollower = await followCatalog({ database, catalog, log: log.child({ module: 'catalog' }) });
+	// --- end cluster
 	const delivery = new Delivery({
 		db,
 		outbox,
@@ -120,6 +143,8 @@ export async function startBot(
 		catalog,
 		announceMaxAgeMs: config.announceMaxAgeMs,
 		log: log.child({ module: 'releases' }),
+		fence,
+		delivering: () => leader.isLeader,
 	});
 	const modpacks = new ModpackStore(database.db, { maxPerGuild: config.maxModpacksPerGuild });
 	const context: BotContext = { portal, catalog, links, log, subscriptions, feed, modpacks };
@@ -161,18 +186,39 @@ export async function startBot(
 				log: log.child({ module: 'http' }),
 			});
 		}
-		await client.login(config.discordToken);
-		await ready;
+		if (config.shards === 'none') {
+			// No gateway connection (SHARDS=none): REST only, for the leader's work.
+			client.token = config.discordToken;
+			client.rest.setToken(config.discordToken);
+		} else {
+			await client.login(config.discordToken);
+			await ready;
+		}
 	} catch (error) {
+		await catalogFollower.stop();
+		await identify?.close();
 		await ops?.close();
 		await client.destroy();
 		await closeStore(database, keyValues);
 		throw error;
 	}
-	const applicationId = client.application?.id ?? client.user?.id;
-	log.info({ user: client.user?.tag, applicationId, guilds: client.guilds.cache.size }, 'logged in to Discord');
-	if (applicationId) {
-		await registerCommands({
+	const applicationId =
+		client.application?.id ??
+		client.user?.id ??
+		(config.shards === 'none' ? await fetchApplicationId(client, log) : undefined);
+	if (config.shards === 'none') log.info({ applicationId }, 'no gateway connection (SHARDS=none): REST only');
+	else {
+		const shards = client.options.shards;
+		const shardCount = client.options.shardCount;
+		log.info(
+			{ user: client.user?.tag, applicationId, guilds: client.guilds.cache.size, shards, shardCount },
+			'logged in to Discord',
+		);
+	}
+
+	const jobLog = log.child({ module: 'jobs' });
+	const register = (applicationId: string) =>
+		registerCommands({
 			rest: client.rest,
 			applicationId,
 			guildId: config.discordGuildId,
@@ -182,29 +228,48 @@ export async function startBot(
 		}).catch((error: unknown) => {
 			log.error({ err: error }, 'registering the commands failed; the bot keeps answering commands registered earlier');
 		});
-	}
-
-	const jobLog = log.child({ module: 'jobs' });
-	const releasePoller = scheduleReleasePoller({
-		cron: config.pollCron,
-		feed,
-		log: jobLog,
-		onTick: metrics?.pollTick,
+	const leaderJobs = () => {
+		const releasePoller = scheduleReleasePoller({
+			cron: config.pollCron,
+			feed,
+			log: jobLog,
+			onTick: metrics?.pollTick,
+		});
+		const catalogRefresh = scheduleCatalogRefresh({
+			cron: config.catalogCron,
+			catalog,
+			portal,
+			log: jobLog,
+			// The refreshed catalog doubles as reconciliation for releases the poller's paging missed.
+			onRefreshed: () => {
+				releasePoller.requestReconcile();
+				const version = catalog.fetchedAt?.getTime();
+				if (version !== undefined) {
+					notifyCatalogStored(database, version).catch((error: unknown) => {
+						log.warn({ err: error }, 'could not tell the other processes about the refreshed catalog');
+					});
+				}
+			},
+		});
+		return {
+			releasePoller,
+			catalogRefresh,
+			stop: () => Promise.all([catalogRefresh.stop(), releasePoller.stop()]).then(() => undefined),
+		};
+	};
+	// Leader-only work (issue 9 §2): started when this process becomes the leader, stopped when it stops leading. The
+	// feed reads its state from the tables on every tick, so a new leader goes on from what the last one committed.
+	await leader.start();
+	const leaderWork = whileLeader(leader, jobLog, async (_term, first) => {
+		if (applicationId) await register(applicationId);
+		const work = leaderJobs();
+		// A stored catalog younger than one refresh period is as fresh as a running bot's: no second whole-portal
+		// fetch (Wube's guidelines: cache what can be cached) and no second index built beside the first at start.
+		const catalogAgeMs = catalog.fetchedAt === undefined ? Infinity : Date.now() - catalog.fetchedAt.getTime();
+		const fresh = catalogAgeMs < (work.catalogRefresh.periodMs() ?? 0);
+		return { ...work, initial: first && !fresh ? work.catalogRefresh.run() : Promise.resolve() };
 	});
-	const catalogRefresh = scheduleCatalogRefresh({
-		cron: config.catalogCron,
-		catalog,
-		portal,
-		log: jobLog,
-		// The refreshed catalog doubles as reconciliation for releases the poller's paging missed.
-		onRefreshed: () => {
-			releasePoller.requestReconcile();
-		},
-	});
-	// A stored catalog younger than one refresh period is as fresh as a running bot's: no second whole-portal fetch
-	// (Wube's guidelines: cache what can be cached) and no second index built beside the first at start.
-	const catalogAgeMs = catalog.fetchedAt === undefined ? Infinity : Date.now() - catalog.fetchedAt.getTime();
-	const initialRefresh = catalogAgeMs < (catalogRefresh.periodMs() ?? 0) ? Promise.resolve() : catalogRefresh.run();
+	const initialRefresh = leaderWork.ready.then(() => leaderWork.current?.initial);
 
 	let stopped = false;
 	return {
@@ -213,14 +278,21 @@ export async function startBot(
 		database,
 		keyValues,
 		tracker,
-		jobs: { catalogRefresh, releasePoller },
+		leader,
+		jobs: {
+			catalogRefresh: leaderJob(leaderWork, (work) => work.catalogRefresh),
+			releasePoller: leaderJob(leaderWork, (work) => work.releasePoller),
+		},
 		initialRefresh,
 		ops,
 		async stop() {
 			if (stopped) return;
 			stopped = true;
 			await ops?.close();
-			await Promise.all([catalogRefresh.stop(), releasePoller.stop()]);
+			await leaderWork.stop();
+			await leader.stop();
+			await catalogFollower.stop();
+			await identify?.close();
 			await client.destroy();
 			await closeStore(database, keyValues);
 			log.info('stopped');
@@ -244,6 +316,17 @@ async function openStore(storeUrl: string, log: Logger): Promise<{ database: Ope
 	} catch (error) {
 		await closeStore(database, keyValues);
 		throw error;
+	}
+}
+
+/** The application id from `GET /applications/@me`, for a process without a gateway session; undefined on failure. */
+async function fetchApplicationId(client: Client, log: Logger): Promise<string | undefined> {
+	try {
+		const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
+		return application.id;
+	} catch (error) {
+		log.error({ err: error }, 'could not read the application id; the commands are not registered by this process');
+		return undefined;
 	}
 }
 

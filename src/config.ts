@@ -67,6 +67,31 @@ function isStoreUrl(value: string): boolean {
 	return url.hostname !== '' || url.searchParams.has('host');
 }
 
+/**
+ * `SHARDS`: empty (every shard, discord.js `'auto'`), `none` (no gateway connection: REST only), or shard ids as
+ * ranges and lists (`0-5`, `0,2,4`, `0-2,6`), ascending and without repeats.
+ */
+const shards = optional.transform((value, ctx): number[] | 'none' | undefined => {
+	if (value === undefined) return undefined;
+	if (value.toLowerCase() === 'none') return 'none';
+	const ids: number[] = [];
+	for (const part of value.split(',')) {
+		const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+		const from = Number(match?.[1]);
+		const to = match?.[2] === undefined ? from : Number(match[2]);
+		if (!match || to < from || to - from > 10_000) {
+			ctx.addIssue({ code: 'custom', message: 'must be none, or shard ids such as 0-5 or 0,2,4' });
+			return z.NEVER;
+		}
+		for (let id = from; id <= to; id++) ids.push(id);
+	}
+	if (ids.some((id, i) => i > 0 && id <= (ids[i - 1] ?? -1))) {
+		ctx.addIssue({ code: 'custom', message: 'must list each shard id once, in ascending order' });
+		return z.NEVER;
+	}
+	return ids;
+});
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 
@@ -111,6 +136,17 @@ export const EnvSchema = z.object({
 			.optional(),
 	),
 	HTTP_HOST: optional,
+	SHARD_COUNT: optional.pipe(
+		z.coerce
+			.number<string>({ error: 'must be a number' })
+			.int({ error: 'must be a whole number' })
+			.positive({ error: 'must be positive' })
+			.optional(),
+	),
+	SHARDS: shards,
+	DISCORD_REQUESTS_PER_SECOND: positiveInt(40).pipe(
+		z.number().max(50, { error: 'must be at most 50 (Discord allows 50 a second per bot)' }),
+	),
 });
 
 /** {@link EnvSchema} with the checks across variables, mapped to {@link Config}. */
@@ -120,29 +156,47 @@ export const ConfigSchema = EnvSchema.refine(
 		error: 'FACTORIO_USERNAME and FACTORIO_TOKEN must be set together',
 		path: ['FACTORIO_TOKEN'],
 	},
-).transform((env) => ({
-	discordToken: env.DISCORD_TOKEN,
-	discordGuildId: env.DISCORD_GUILD_ID,
-	discordApiUrl: env.DISCORD_API_URL,
-	portalUrl: env.FACTORIO_PORTAL_URL,
-	assetsUrl: env.FACTORIO_ASSETS_URL,
-	factorioUsername: env.FACTORIO_USERNAME,
-	factorioToken: env.FACTORIO_TOKEN,
-	storeUrl: env.STORE_URL,
-	catalogCron: env.CATALOG_CRON,
-	logLevel: env.LOG_LEVEL,
-	portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
-	pollCron: env.POLL_CRON,
-	maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
-	maxModpacksPerGuild: env.MAX_MODPACKS_PER_GUILD,
-	announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
-	digestThreshold: env.DIGEST_THRESHOLD,
-	/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
-	logFormat: env.LOG_FORMAT,
-	/** Undefined: no operations endpoints. */
-	httpPort: env.HTTP_PORT,
-	httpHost: env.HTTP_HOST,
-}));
+)
+	.refine((env) => !Array.isArray(env.SHARDS) || env.SHARD_COUNT !== undefined, {
+		error: 'SHARDS lists shard ids: set SHARD_COUNT too (the total over all processes)',
+		path: ['SHARD_COUNT'],
+	})
+	.refine(
+		(env) =>
+			!Array.isArray(env.SHARDS) ||
+			env.SHARD_COUNT === undefined ||
+			env.SHARDS.every((id) => id < (env.SHARD_COUNT ?? 0)),
+		{ error: 'SHARDS must be below SHARD_COUNT (shard ids count from 0)', path: ['SHARDS'] },
+	)
+	.transform((env) => ({
+		discordToken: env.DISCORD_TOKEN,
+		discordGuildId: env.DISCORD_GUILD_ID,
+		discordApiUrl: env.DISCORD_API_URL,
+		portalUrl: env.FACTORIO_PORTAL_URL,
+		assetsUrl: env.FACTORIO_ASSETS_URL,
+		factorioUsername: env.FACTORIO_USERNAME,
+		factorioToken: env.FACTORIO_TOKEN,
+		storeUrl: env.STORE_URL,
+		catalogCron: env.CATALOG_CRON,
+		logLevel: env.LOG_LEVEL,
+		portalTimeoutMs: env.PORTAL_TIMEOUT_MS,
+		pollCron: env.POLL_CRON,
+		maxSubscriptionsPerGuild: env.MAX_SUBSCRIPTIONS_PER_GUILD,
+		maxModpacksPerGuild: env.MAX_MODPACKS_PER_GUILD,
+		announceMaxAgeMs: env.ANNOUNCE_MAX_AGE,
+		digestThreshold: env.DIGEST_THRESHOLD,
+		/** Undefined: pretty on a terminal, else JSON (decided by `index.ts`, which knows stdout). */
+		logFormat: env.LOG_FORMAT,
+		/** Undefined: no operations endpoints. */
+		httpPort: env.HTTP_PORT,
+		httpHost: env.HTTP_HOST,
+		/** Undefined: as many as Discord recommends (`/gateway/bot`). */
+		shardCount: env.SHARD_COUNT,
+		/** Undefined: every shard; `'none'`: no gateway connection (REST only); else this process's shard ids. */
+		shards: env.SHARDS,
+		/** discord.js REST `globalRequestsPerSecond` of this process. */
+		discordRequestsPerSecond: env.DISCORD_REQUESTS_PER_SECOND,
+	}));
 
 /**
  * The validated settings. Secrets: `discordToken`, `factorioToken` and the password inside a PostgreSQL `storeUrl`

@@ -24,6 +24,9 @@ describe('loadConfig', () => {
 			logFormat: undefined,
 			httpPort: undefined,
 			httpHost: undefined,
+			shardCount: undefined,
+			shards: undefined,
+			discordRequestsPerSecond: 40,
 		});
 	});
 
@@ -149,5 +152,30 @@ describe('loadConfig', () => {
 		expect(loadStoreUrl({})).toBe('sqlite://data/bot.sqlite');
 		expect(loadStoreUrl({ STORE_URL: 'postgres://bot@db/bot' })).toBe('postgres://bot@db/bot');
 		expect(() => loadStoreUrl({ STORE_URL: 'redis://x' })).toThrow(ConfigError);
+	});
+
+	it('does read SHARDS as ranges and lists below SHARD_COUNT, or none for no gateway connection', () => {
+		const read = (env: Record<string, string>) => loadConfig({ DISCORD_TOKEN: 'abc', ...env });
+		expect(read({ SHARD_COUNT: '8', SHARDS: '0-2,5' })).toMatchObject({ shardCount: 8, shards: [0, 1, 2, 5] });
+		expect(read({ SHARD_COUNT: '4', SHARDS: '3' }).shards).toEqual([3]);
+		expect(read({ SHARDS: 'none' }).shards).toBe('none');
+		expect(read({ SHARD_COUNT: '4' })).toMatchObject({ shardCount: 4, shards: undefined });
+	});
+
+	it('does name SHARDS or SHARD_COUNT when the shard ids are malformed, repeated, out of range or without a count', () => {
+		const problem = (env: Record<string, string>) => {
+			try {
+				loadConfig({ DISCORD_TOKEN: 'abc', ...env });
+			} catch (error) {
+				return (error as Error).message;
+			}
+			return 'no error';
+		};
+		expect(problem({ SHARD_COUNT: '4', SHARDS: '2-1' })).toContain('SHARDS must be none, or shard ids');
+		expect(problem({ SHARD_COUNT: '4', SHARDS: 'a' })).toContain('SHARDS must be none, or shard ids');
+		expect(problem({ SHARD_COUNT: '4', SHARDS: '0-2,2' })).toContain('SHARDS must list each shard id once');
+		expect(problem({ SHARD_COUNT: '4', SHARDS: '0-4' })).toContain('SHARDS must be below SHARD_COUNT');
+		expect(problem({ SHARDS: '0-1' })).toContain('SHARD_COUNT SHARDS lists shard ids');
+		expect(problem({ DISCORD_REQUESTS_PER_SECOND: '60' })).toContain('DISCORD_REQUESTS_PER_SECOND must be at most 50');
 	});
 });

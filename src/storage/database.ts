@@ -137,6 +137,13 @@ export async function openDatabase(
 		}
 	} else {
 		const pool = new pg.Pool({ connectionString: storeUrl, max: options.poolSize ?? 10, types: pgTypes() });
+		// A connection the server ended while idle (a restart, or a new leader ending a stale leader's work, see
+		// leader.ts) is reported here; without a listener it would crash the process. The pool opens a new one, and
+		// queries on it fail on their own.
+		pool.on('error', () => undefined);
+		// The same for a connection ended while checked out between two statements of a transaction: the next
+		// statement fails with the error, so the event itself needs no handling.
+		pool.on('connect', (client) => client.on('error', () => undefined));
 		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	}
 	const close = async () => {

@@ -15,6 +15,8 @@ export const STATE_KEYS = {
 	catalogMeta: 'catalog.meta',
 	/** Epoch ms: when the keyv documents of earlier versions were imported (see `legacyImport.ts`). */
 	legacyImportedAt: 'legacy.imported_at',
+	/** A number: the term of the current leader among the processes of a PostgreSQL store (see `leader.ts`). */
+	leaderTerm: 'leader.term',
 } as const;
 
 /** A key of the `state` table. */

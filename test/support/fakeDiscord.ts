@@ -126,6 +126,12 @@ export interface FakeDiscordOptions {
 	 * {@link FakeDiscord.passTime}.
 	 */
 	nonceWindowMs?: number;
+	// --- sharding (issue 9)
+	/** Shards `GET /gateway/bot` recommends (guilds go to shard `(guild_id >> 22) % shards`). Default 1. */
+	shardCount?: number;
+	/** `session_start_limit.max_concurrency` of `GET /gateway/bot`. Default 1. */
+	maxConcurrency?: number;
+	// --- end sharding
 }
 
 /** A fault to inject: the next `times` matching requests get this answer instead of the normal one. */
@@ -458,7 +464,8 @@ function storedMessage(message: FakeMessage): FakeMessage {
 	return copy;
 }
 
-function shardOf(guildId: string, shardCount: number): number {
+/** The shard that gets a guild (Discord docs, Gateway, "Sharding": `(guild_id >> 22) % num_shards`). */
+export function shardOf(guildId: string, shardCount: number): number {
 	return Number((BigInt(guildId) >> 22n) % BigInt(Math.max(1, shardCount)));
 }
 
@@ -1568,8 +1575,13 @@ export class FakeDiscord {
 				status: 200,
 				body: {
 					url: this.gatewayUrl,
-					shards: 1,
-					session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+					shards: this.#options.shardCount ?? 1,
+					session_start_limit: {
+						total: 1000,
+						remaining: 999,
+						reset_after: 14_400_000,
+						max_concurrency: this.#options.maxConcurrency ?? 1,
+					},
 				},
 			};
 		}

@@ -40,6 +40,11 @@ export interface OutboxOptions {
 	retryMaxMs?: number;
 	/** How long a claim holds rows before another deliverer may take them; default 120,000. */
 	leaseMs?: number;
+	/**
+	 * Called first inside the transactions that claim rows and record posts; throws when this process may no longer
+	 * deliver (a leader that lost its leadership: `LeaderElector.assertLeader`), so a late commit fails. Default none.
+	 */
+	fence?: (trx: Kysely<Database>) => Promise<void>;
 	/** Random source in [0, 1) for the retry jitter; default `Math.random`. */
 	random?: () => number;
 }
@@ -56,6 +61,7 @@ export class Outbox {
 	readonly #retryMaxMs: number;
 	readonly #leaseMs: number;
 	readonly #random: () => number;
+	readonly #fence: (trx: Kysely<Database>) => Promise<void>;
 
 	constructor(options: OutboxOptions) {
 		this.#db = options.db;
@@ -65,6 +71,7 @@ export class Outbox {
 		this.#retryMaxMs = options.retryMaxMs ?? 1_800_000;
 		this.#leaseMs = options.leaseMs ?? 120_000;
 		this.#random = options.random ?? Math.random;
+		this.#fence = options.fence ?? (() => Promise.resolve());
 	}
 
 	/**
@@ -123,14 +130,16 @@ export class Outbox {
 	 */
 	async claimDue(now: number, limit: number): Promise<OutboxEntry[]> {
 		const lock = this.#engine === 'postgres' ? sql`for update of o skip locked` : sql``;
-		const { rows } = await sql<{
-			subscription_id: string;
-			release_key: string;
-			attempts: number;
-			batch_nonce: string | null;
-			batch_started_at: number | null;
-			created_at: number;
-		}>`update outbox set due_at = ${now + this.#leaseMs}
+		const { rows } = await this.#db.transaction().execute(async (trx) => {
+			await this.#fence(trx);
+			return sql<{
+				subscription_id: string;
+				release_key: string;
+				attempts: number;
+				batch_nonce: string | null;
+				batch_started_at: number | null;
+				created_at: number;
+			}>`update outbox set due_at = ${now + this.#leaseMs}
 			where (subscription_id, release_key) in (
 				select o.subscription_id, o.release_key from outbox o
 				join subscriptions s on s.id = o.subscription_id
@@ -138,7 +147,8 @@ export class Outbox {
 				order by o.created_at, o.release_key
 				limit ${limit} ${lock}
 			)
-			returning subscription_id, release_key, attempts, batch_nonce, batch_started_at, created_at`.execute(this.#db);
+			returning subscription_id, release_key, attempts, batch_nonce, batch_started_at, created_at`.execute(trx);
+		});
 		return rows
 			.map((row) => ({
 				subscriptionId: row.subscription_id,
@@ -195,6 +205,7 @@ export class Outbox {
 	async markSent(entries: readonly OutboxEntry[], messageId: string, now: number): Promise<void> {
 		if (entries.length === 0) return;
 		await this.#db.transaction().execute(async (trx) => {
+			await this.#fence(trx);
 			for (const entry of entries) {
 				await trx
 					.updateTable('outbox')

@@ -71,6 +71,8 @@ export class ReleaseFeed {
 	readonly outbox: Outbox;
 	readonly #db: Kysely<Database>;
 	readonly #delivery: Pick<Delivery<unknown>, 'deliverDue'>;
+	readonly #fence: (trx: Kysely<Database>) => Promise<void>;
+	readonly #delivering: () => boolean;
 	readonly #catalog: FeedCatalog;
 	readonly #log: Logger;
 	readonly #announceMaxAgeMs: number;
@@ -90,6 +92,13 @@ export class ReleaseFeed {
 		announceMaxAgeMs: number;
 		log?: Logger;
 		snapshot?: (event: Parameters<typeof announcementFromEvent>[0]) => Announcement;
+		/**
+		 * Called first inside each tick's commit transaction; throws when this process may no longer move the feed on
+		 * (a leader that lost its leadership: `LeaderElector.assertLeader`), so a frozen leader's late commit fails.
+		 */
+		fence?: (trx: Kysely<Database>) => Promise<void>;
+		/** Whether this process delivers now (the leader); default always. {@link deliverDue} does nothing otherwise. */
+		delivering?: () => boolean;
 	}) {
 		this.#db = options.db;
 		this.subscriptions = options.subscriptions;
@@ -100,6 +109,8 @@ export class ReleaseFeed {
 		this.#announceMaxAgeMs = options.announceMaxAgeMs;
 		this.#log = options.log ?? silentLogger();
 		this.#snapshot = options.snapshot ?? announcementFromEvent;
+		this.#fence = options.fence ?? (() => Promise.resolve());
+		this.#delivering = options.delivering ?? (() => true);
 	}
 
 	/**
@@ -179,6 +190,7 @@ export class ReleaseFeed {
 		const at = now.getTime();
 		let queued = 0;
 		await this.#db.transaction().execute(async (trx) => {
+			await this.#fence(trx);
 			for (const [index, event] of events.entries()) {
 				const announcement = snapshots.get(event.releaseKey);
 				if (!announcement) continue;
@@ -219,8 +231,11 @@ export class ReleaseFeed {
 		};
 	}
 
-	/** Posts everything due (see {@link Delivery.deliverDue}). Never rejects. */
+	/** Posts everything due (see {@link Delivery.deliverDue}) when this process delivers. Never rejects. */
 	deliverDue(now?: Date): Promise<DeliveryResult> {
+		if (!this.#delivering()) {
+			return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0, found: 0, reduced: 0 });
+		}
 		return this.#delivery.deliverDue(now);
 	}
 
