@@ -20,6 +20,8 @@ import {
 	SlashCommandBuilder,
 	type Attachment,
 	type ChatInputCommandInteraction,
+	type SlashCommandBooleanOption,
+	type SlashCommandStringOption,
 } from 'discord.js';
 import { request } from 'undici';
 import type { BotContext, Command } from '../discord/command.js';
@@ -48,6 +50,19 @@ const MAX_MODS_TEXT = 6000;
 export const MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
 const ATTACHMENT_TIMEOUT_MS = 15_000;
 
+const modsOption = (o: SlashCommandStringOption) =>
+	o
+		.setName('mods')
+		.setDescription('Mod names, titles or portal links, separated by commas or new lines')
+		.setRequired(true)
+		.setMaxLength(MAX_MODS_TEXT);
+const serverVersionOption = (o: SlashCommandStringOption) =>
+	factorioVersionOption(o, 'The server’s Factorio version, e.g. 2.0 or 2.0.28').setRequired(true);
+const spaceAgeOption = (o: SlashCommandBooleanOption) =>
+	o.setName('space_age').setDescription('Space Age expansion on (default: on from Factorio 2.0)');
+const recommendedOption = (o: SlashCommandBooleanOption) =>
+	o.setName('recommended').setDescription('Add recommended (+) dependencies (default: yes)');
+
 const data = new SlashCommandBuilder()
 	.setName('modpack')
 	.setDescription('Mod kits for headless servers: resolve dependencies, check a server’s mods')
@@ -55,22 +70,10 @@ const data = new SlashCommandBuilder()
 		sub
 			.setName('resolve')
 			.setDescription('Every mod and dependency a server needs, with mod-list.json and install scripts')
-			.addStringOption((o) =>
-				o
-					.setName('mods')
-					.setDescription('Mod names, titles or portal links, separated by commas or new lines')
-					.setRequired(true)
-					.setMaxLength(MAX_MODS_TEXT),
-			)
-			.addStringOption((o) =>
-				factorioVersionOption(o, 'The server’s Factorio version, e.g. 2.0 or 2.0.28').setRequired(true),
-			)
-			.addBooleanOption((o) =>
-				o.setName('space_age').setDescription('Space Age expansion on (default: on from Factorio 2.0)'),
-			)
-			.addBooleanOption((o) =>
-				o.setName('recommended').setDescription('Add recommended (+) dependencies (default: yes)'),
-			),
+			.addStringOption(modsOption)
+			.addStringOption(serverVersionOption)
+			.addBooleanOption(spaceAgeOption)
+			.addBooleanOption(recommendedOption),
 	)
 	.addSubcommand((sub) =>
 		sub
@@ -103,22 +106,10 @@ const data = new SlashCommandBuilder()
 					.setRequired(true)
 					.setMaxLength(MODPACK_NAME_MAX),
 			)
-			.addStringOption((o) =>
-				o
-					.setName('mods')
-					.setDescription('Mod names, titles or portal links, separated by commas or new lines')
-					.setRequired(true)
-					.setMaxLength(MAX_MODS_TEXT),
-			)
-			.addStringOption((o) =>
-				factorioVersionOption(o, 'The server’s Factorio version, e.g. 2.0 or 2.0.28').setRequired(true),
-			)
-			.addBooleanOption((o) =>
-				o.setName('space_age').setDescription('Space Age expansion on (default: on from Factorio 2.0)'),
-			)
-			.addBooleanOption((o) =>
-				o.setName('recommended').setDescription('Add recommended (+) dependencies (default: yes)'),
-			),
+			.addStringOption(modsOption)
+			.addStringOption(serverVersionOption)
+			.addBooleanOption(spaceAgeOption)
+			.addBooleanOption(recommendedOption),
 	)
 	.addSubcommand((sub) => sub.setName('list').setDescription('This server’s saved mod sets'))
 	.addSubcommand((sub) =>
