@@ -70,6 +70,39 @@ describe('exactly once and refused posts', () => {
 		expect((await bot.context.feed.outbox.stats()).pending).toBe(0);
 	});
 
+	it('does open the forum post once when the bot crashed while opening it and restarts past the nonce window', async () => {
+		const { forum } = h.discord.channels;
+		await command('subscribe', 'mod', { name: 'Squeak Through', channel: forum });
+		// Discord opens the post, then the connection drops: the bot never learns it exists (a crash mid-request).
+		h.discord.injectFault({
+			method: 'POST',
+			path: new RegExp(`^/channels/${forum}/threads$`),
+			connection: 'drop',
+			afterHandling: true,
+		});
+		h.portal.addRelease('Squeak Through', { version: '9.0.0', factorio_version: '0.16' });
+		await tick();
+		const opened = () => h.discord.requestsTo('POST', new RegExp(`^/channels/${forum}/threads$`));
+		expect(opened()).toHaveLength(1);
+		expect((await bot.context.feed.outbox.stats()).pending).toBe(1);
+		// The bot stops and starts again a day later: Discord has forgotten every nonce.
+		await bot.stop();
+		h.discord.passTime(DAY);
+		bot = await h.start();
+		await bot.context.feed.deliverDue(new Date(Date.now() + DAY));
+		expect(opened()).toHaveLength(1);
+		expect(
+			h.discord.forumPosts(forum).filter((post) => String(post.thread.name).includes('Squeak Through')),
+		).toHaveLength(1);
+		expect((await bot.context.feed.outbox.stats()).pending).toBe(0);
+		const thread = await bot.database.db
+			.selectFrom('forum_threads')
+			.select('thread_id')
+			.where('mod_name', '=', 'Squeak Through')
+			.executeTakeFirst();
+		expect(thread?.thread_id).toBeDefined();
+	});
+
 	it('does send a refused post once in the reduced form', async () => {
 		const { text } = h.discord.channels;
 		refuseMessages(text, 1);
