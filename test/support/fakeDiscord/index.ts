@@ -200,11 +200,6 @@ export class FakeDiscord {
 		return [...(this.#s.created.get(channelId) ?? [])];
 	}
 
-	/** A message the fake stores (channel messages, interaction replies and follow-ups), by id. */
-	message(messageId: string): FakeMessage | undefined {
-		return this.#s.messages.get(messageId);
-	}
-
 	/** The current `@original` message of an interaction (after edits), if it has one. */
 	replyMessage(interactionId: string): FakeMessage | undefined {
 		const id = this.#s.interactions.get(interactionId)?.originalMessageId;
