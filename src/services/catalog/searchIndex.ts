@@ -86,6 +86,30 @@ const RAW_FIELDS: SearchField[] = ['name', 'title'];
 const SUGGEST_OPTIONS: SearchOptions = { fields: RAW_FIELDS, prefix: true, fuzzy: generousTyposFor, combineWith: 'OR' };
 const stemPrefix = (term: string) => term.length >= MIN_STEM_PREFIX;
 
+/**
+ * Positions by key where most keys have one position (compact names and titles, initialisms): a single position is
+ * kept as a number, several in an array, which saves an array per key (about 2 MB at 20,000 mods).
+ */
+class PositionsByKey {
+	private readonly map = new Map<string, number | number[]>();
+
+	/** Adds `position` under `key`; an empty key is ignored. */
+	add(key: string, position: number): void {
+		if (key === '') return;
+		const known = this.map.get(key);
+		if (known === undefined) this.map.set(key, position);
+		else if (typeof known === 'number') this.map.set(key, [known, position]);
+		else known.push(position);
+	}
+
+	/** The positions under `key`, in the order they were added. */
+	get(key: string): readonly number[] {
+		const known = this.map.get(key);
+		if (known === undefined) return [];
+		return typeof known === 'number' ? [known] : known;
+	}
+}
+
 function insertByKey(map: Map<string, number[]>, key: string, position: number): void {
 	if (key === '') return;
 	const list = map.get(key);
@@ -224,14 +248,14 @@ export class ModSearchIndex {
 	readonly byDownloads: readonly number[];
 	private readonly engine: MiniSearch<number>;
 	private readonly popularity: Float64Array;
-	private readonly byCompactName = new Map<string, number[]>();
-	private readonly byCompactTitle = new Map<string, number[]>();
+	private readonly byCompactName = new PositionsByKey();
+	private readonly byCompactTitle = new PositionsByKey();
 	/** Per mod: {@link compactKey} of its name. */
 	private readonly compactNames: string[];
 	/** Per mod: ` `-prefixed words of name, title, owner and initialisms. */
 	private readonly words: string[];
 	/** Initialism -> positions. */
-	private readonly byInitialism = new Map<string, number[]>();
+	private readonly byInitialism = new PositionsByKey();
 	/** Word starts shorter than {@link MIN_INDEX_PREFIX} -> positions, by downloads (most first). */
 	private readonly byShortStart = new Map<string, Int32Array>();
 	private readonly ownerList: readonly OwnerEntry[];
@@ -271,8 +295,8 @@ export class ModSearchIndex {
 			this.popularity[position] = (1 + Math.max(0, mod.downloadsCount)) ** POPULARITY;
 			const compactName = compactKey(mod.name);
 			this.compactNames[position] = compactName;
-			insertByKey(this.byCompactName, compactName, position);
-			insertByKey(this.byCompactTitle, compactKey(mod.title), position);
+			this.byCompactName.add(compactName, position);
+			this.byCompactTitle.add(compactKey(mod.title), position);
 			if (mod.owner !== '') {
 				let entry = owners.get(mod.owner);
 				if (!entry) {
@@ -326,7 +350,7 @@ export class ModSearchIndex {
 		const terms = modTerms(mod);
 		this.lastTerms = { position, terms };
 		if (this.words[position] === '') {
-			for (const letters of terms.initialisms) insertByKey(this.byInitialism, letters, position);
+			for (const letters of terms.initialisms) this.byInitialism.add(letters, position);
 			const words = [...terms.name, ...terms.title, ...terms.owner, ...terms.initialisms];
 			this.words[position] = ' ' + words.join(' ');
 			const starts = new Set<string>();
@@ -382,8 +406,8 @@ export class ModSearchIndex {
 		if (key === '' || limit <= 0) return [];
 		const ranked = new RankedPositions(limit);
 		const byDownloads = (a: number, b: number) => this.compareDownloads(a, b);
-		for (const position of (this.byCompactName.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
-		for (const position of (this.byCompactTitle.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
+		for (const position of this.byCompactName.get(key).toSorted(byDownloads)) ranked.add(position);
+		for (const position of this.byCompactTitle.get(key).toSorted(byDownloads)) ranked.add(position);
 
 		// A search of two or more words that are not stop words describes a mod (`enemy ai tactics for biters`):
 		// its words of one or two letters (abbreviations no name starts with) are left out. Otherwise every word
@@ -503,7 +527,7 @@ export class ModSearchIndex {
 			}
 		};
 		words.forEach((word, i) => {
-			for (const position of this.byInitialism.get(word) ?? []) add(position, 1 << i, INITIALISM_SCORE);
+			for (const position of this.byInitialism.get(word)) add(position, 1 << i, INITIALISM_SCORE);
 		});
 		words.forEach((word, i) => {
 			const scores = new Map<OwnerEntry, number>();
