@@ -12,6 +12,7 @@ import {
 } from '../../../src/services/catalog/catalog.js';
 import type { ModList, ModSummary } from '../../../src/services/portal/schemas.js';
 import { searchLine } from '../../../src/render/searchPage.js';
+import { inMemoryEntry } from '../../support/catalogEntry.js';
 import { CatalogStore } from '../../../src/storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from '../../../src/storage/database.js';
 
@@ -44,23 +45,6 @@ function mod(
 			dependencies: undefined,
 			downloadUrl: `/download/${name}/1`,
 			fileName: `${name}_1.0.0.zip`,
-			sha1: undefined,
-			featureFlags: [],
-		},
-		releases: undefined,
-	};
-}
-
-/** `entry` as the catalog keeps it in memory: without the latest release's download fields. */
-function inMemory(entry: ModSummary): ModSummary {
-	const latest = entry.latestRelease;
-	return {
-		...entry,
-		latestRelease: latest && {
-			...latest,
-			dependencies: undefined,
-			downloadUrl: undefined,
-			fileName: undefined,
 			sha1: undefined,
 			featureFlags: [],
 		},
@@ -212,7 +196,7 @@ describe('Catalog persistence', () => {
 			'FARL',
 			'even-distribution',
 		]);
-		expect(second.get('FARL')).toEqual(inMemory(MODS[3] ?? mod('missing')));
+		expect(second.get('FARL')).toEqual(inMemoryEntry(MODS[3] ?? mod('missing')));
 	});
 
 	it('does keep non-ASCII text intact when the catalog is stored and loaded', async () => {
@@ -225,7 +209,7 @@ describe('Catalog persistence', () => {
 		await new Catalog({ store }).replace([odd, ...MODS]);
 		const reloaded = new Catalog({ store });
 		expect(await reloaded.load()).toBe(true);
-		expect(reloaded.get('Zügé-中文')).toEqual(inMemory(odd));
+		expect(reloaded.get('Zügé-中文')).toEqual(inMemoryEntry(odd));
 		expect(reloaded.resolve('émile’s 中文 mod 🚂')?.name).toBe('Zügé-中文');
 	});
 
@@ -252,7 +236,7 @@ describe('Catalog persistence', () => {
 		expect(stored[0]).toEqual(JSON.parse(JSON.stringify(withFiles)));
 
 		const entry = catalog.get('Kit-Mod');
-		expect(entry).toEqual(inMemory(withFiles));
+		expect(entry).toEqual(inMemoryEntry(withFiles));
 		expect(entry?.latestRelease?.sha1).toBeUndefined();
 		const links = { portalUrl: 'https://mods.factorio.com', assetsUrl: 'https://assets-mod.factorio.com' };
 		expect(entry && searchLine(links, entry)).toBe(searchLine(links, withFiles));
