@@ -46,6 +46,11 @@ export interface CatalogBenchResult {
 	peakRssMb: number;
 	/** RSS after all the queries, before the extra index builds. */
 	rssAfterQueriesMb: number;
+	/**
+	 * RSS after {@link IDLE_MS} without work, after the queries: V8's memory reducer returns the load's dead pages
+	 * about 8 s after the last burst (`--gc-memory-reducer-start-delay-ms`), which the other RSS figures are too early for.
+	 */
+	rssIdleMb: number;
 	autocomplete: Latency;
 	search: Latency;
 	/** The same queries, rounds and process through the substring baseline (bench/substringBaseline.ts). */
@@ -70,6 +75,8 @@ const WARMUP_ROUNDS = 3;
 /** Results of one autocomplete, as Discord shows at most (and Catalog.autocomplete returns by default). */
 const AUTOCOMPLETE_LIMIT = 25;
 const MEASURED_ROUNDS = 20;
+/** Idle wait before {@link CatalogBenchResult.rssIdleMb}. */
+const IDLE_MS = 12_000;
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(import.meta.dirname, '..');
 const PLAIN_DIR = join(ROOT, 'node_modules/.cache/catalog-bench');
@@ -146,6 +153,8 @@ async function measure(file: string): Promise<CatalogBenchResult> {
 
 	collectGarbage();
 	const rssAfterQueries = process.memoryUsage().rss;
+	await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+	const rssIdle = process.memoryUsage().rss;
 	const builds: number[] = [];
 	for (let i = 0; i < 3; i++) time(builds, () => ModSearchIndex.buildSync(catalog.all()));
 	started = performance.now();
@@ -163,6 +172,7 @@ async function measure(file: string): Promise<CatalogBenchResult> {
 		rssBeforeMb: mb(rssBefore),
 		peakRssMb: mb(peakRss),
 		rssAfterQueriesMb: mb(rssAfterQueries),
+		rssIdleMb: mb(rssIdle),
 		autocomplete: latency(autocomplete),
 		search: latency(search),
 		baseline: { autocomplete: latency(baselineAutocomplete), search: latency(baselineSearch) },
@@ -253,6 +263,7 @@ export async function runCatalogBench(sizes: readonly number[] = SIZES): Promise
 			'RSS before MB': r.rssBeforeMb,
 			'peak RSS MB': r.peakRssMb,
 			'RSS after queries MB': r.rssAfterQueriesMb,
+			[`RSS ${IDLE_MS / 1000} s idle MB`]: r.rssIdleMb,
 			'autocomplete p50/p99/max ms': `${r.autocomplete.p50} / ${r.autocomplete.p99} / ${r.autocomplete.max}`,
 			'search p50/p99/max ms': `${r.search.p50} / ${r.search.p99} / ${r.search.max}`,
 		})),

@@ -5,6 +5,7 @@ import type { ModSummary } from '../../src/services/portal/schemas.js';
 import { CatalogStore, type CatalogRow } from '../../src/storage/catalogStore.js';
 import type { OpenDatabase } from '../../src/storage/database.js';
 import { readState } from '../../src/storage/state.js';
+import { inMemoryEntry } from '../support/catalogEntry.js';
 import { ENGINES, openTestDatabase } from '../support/database.js';
 
 const rows = (mods: readonly ModSummary[]): CatalogRow[] =>
@@ -27,7 +28,8 @@ describe.each(ENGINES)('the catalog in the %s store', (engine) => {
 
 		const catalog = new Catalog({ store: new CatalogStore(database.db) });
 		expect(await catalog.load()).toBe(true);
-		expect(catalog.all()).toEqual(mods);
+		// In memory without the latest release's download fields (see catalogEntry); the store keeps them.
+		expect(catalog.all()).toEqual(mods.map(inMemoryEntry));
 		expect(catalog.fetchedAt?.getTime()).toBe(fetchedAt);
 		expect(catalog.search({ sort: 'created', limit: 2 }).mods.map((mod) => mod.name)).toEqual([
 			mods[7]!.name,

@@ -202,14 +202,73 @@ function clampInt(value: number | undefined, fallback: number): number {
 	return value === undefined || !Number.isFinite(value) ? fallback : Math.max(0, Math.floor(value));
 }
 
+/** One string per distinct value: entries share their owner, category, version and Factorio version strings. */
+class Interner {
+	private readonly strings = new Map<string, string>();
+
+	of(text: string): string {
+		const known = this.strings.get(text);
+		if (known !== undefined) return known;
+		this.strings.set(text, text);
+		return text;
+	}
+
+	ofOptional(text: string | undefined): string | undefined {
+		return text === undefined ? undefined : this.of(text);
+	}
+}
+
+/** The one `featureFlags` of every release kept in memory (see {@link catalogEntry}). */
+const NO_FEATURE_FLAGS: string[] = [];
+Object.freeze(NO_FEATURE_FLAGS);
+
+/**
+ * The in-memory form of a list entry: what the catalog's readers use (search, filters, sorts, search lines,
+ * autocomplete, the release feed's seed and reconciliation), with repeated strings shared. Left out: the latest
+ * release's download fields (`downloadUrl`, `fileName`, `sha1`, `dependencies`; `featureFlags` is an empty frozen
+ * array) and `releases`, which list entries do not carry; the store keeps the entry whole, and whoever needs a
+ * release's files reads the mod's `/full` answer (as the modpack kit does).
+ */
+function catalogEntry(mod: ModSummary, intern: Interner): ModSummary {
+	const latest = mod.latestRelease;
+	return {
+		name: mod.name,
+		title: mod.title,
+		owner: intern.of(mod.owner),
+		summary: mod.summary,
+		downloadsCount: mod.downloadsCount,
+		category: intern.ofOptional(mod.category),
+		score: mod.score,
+		thumbnail: mod.thumbnail,
+		latestRelease: latest && {
+			version: intern.of(latest.version),
+			releasedAt: latest.releasedAt,
+			factorioVersion: intern.ofOptional(latest.factorioVersion),
+			dependencies: undefined,
+			downloadUrl: undefined,
+			fileName: undefined,
+			sha1: undefined,
+			featureFlags: NO_FEATURE_FLAGS,
+		},
+		releases: undefined,
+	};
+}
+
+/**
+ * A snapshot of `input` (duplicate names keep their first entry) and the entries to store: `input` itself,
+ * deduplicated, since the snapshot keeps only {@link catalogEntry} forms.
+ */
 async function buildSnapshot(
 	input: readonly ModSummary[],
 	createdOrder: readonly string[],
 	fetchedAt: Date | undefined,
-): Promise<Snapshot> {
+): Promise<{ snapshot: Snapshot; stored: readonly ModSummary[] }> {
+	const seen = new Set<string>();
+	const stored = input.filter((mod) => !seen.has(mod.name) && seen.add(mod.name));
+	const intern = new Interner();
+	const mods = stored.map((mod) => catalogEntry(mod, intern));
 	const byName = new Map<string, ModSummary>();
-	for (const mod of input) if (!byName.has(mod.name)) byName.set(mod.name, mod);
-	const mods = byName.size === input.length ? input : [...byName.values()];
+	for (const mod of mods) byName.set(mod.name, mod);
 	const index = await ModSearchIndex.build(mods);
 
 	const position = new Map<string, number>();
@@ -233,9 +292,9 @@ async function buildSnapshot(
 	const created = [...newest, ...updated.filter((i) => !inNewest.has(i))];
 	const downloads = index.byDownloads;
 
-	const minors = mods.map((mod) => factorioMinor(mod.latestRelease?.factorioVersion));
-	const categories = mods.map((mod) => mod.category?.toLowerCase());
-	return {
+	const minors = mods.map((mod) => intern.ofOptional(factorioMinor(mod.latestRelease?.factorioVersion)));
+	const categories = mods.map((mod) => intern.ofOptional(mod.category?.toLowerCase()));
+	const snapshot: Snapshot = {
 		mods,
 		index,
 		fetchedAt,
@@ -245,12 +304,13 @@ async function buildSnapshot(
 		byLowerTitle: indexBest(mods, (mod) => mod.title.toLowerCase()),
 		minors,
 		categories,
-		owners: mods.map((mod) => mod.owner.toLowerCase()),
+		owners: mods.map((mod) => intern.of(mod.owner.toLowerCase())),
 		orders: { downloads, updated, created },
 		ranks: { downloads: rankOf(downloads), updated: rankOf(updated), created: rankOf(created) },
 		categoryList: [...new Set(mods.flatMap((mod) => (mod.category ? [mod.category] : [])))].sort(),
 		versionList: [...new Set(minors.filter((v) => v !== undefined))].sort(compareVersionsDesc),
 	};
+	return { snapshot, stored };
 }
 
 /**
@@ -301,7 +361,7 @@ export class Catalog {
 		return this.snapshot.fetchedAt;
 	}
 
-	/** Every mod, in the order the portal listed them. */
+	/** Every mod, in the order the portal listed them, in the in-memory form of `catalogEntry` (no download fields). */
 	all(): readonly ModSummary[] {
 		return this.snapshot.mods;
 	}
@@ -364,20 +424,20 @@ export class Catalog {
 	): Promise<void> {
 		const run = async () => {
 			const createdOrder = options.createdOrder ?? this.snapshot.createdOrder;
-			const snapshot = await buildSnapshot(mods, createdOrder, options.fetchedAt ?? new Date());
+			const { snapshot, stored } = await buildSnapshot(mods, createdOrder, options.fetchedAt ?? new Date());
 			this.snapshot = snapshot;
-			if (options.persist !== false) await this.persist(snapshot);
+			if (options.persist !== false) await this.persist(snapshot, stored);
 		};
 		const next = this.replacing.then(run, run);
 		this.replacing = next.catch(() => undefined);
 		await next;
 	}
 
-	private async persist(snapshot: Snapshot): Promise<void> {
+	private async persist(snapshot: Snapshot, mods: readonly ModSummary[]): Promise<void> {
 		if (!this.store) return;
 		try {
 			const started = performance.now();
-			const result = await this.store.replace(rowsOf(snapshot.mods), {
+			const result = await this.store.replace(rowsOf(mods), {
 				fetchedAt: (snapshot.fetchedAt ?? new Date()).getTime(),
 				createdOrder: snapshot.createdOrder,
 			});
@@ -428,7 +488,10 @@ export class Catalog {
 		};
 	}
 
-	/** The mod with exactly this internal name (case-sensitive, as the portal's names are). */
+	/**
+	 * The mod with exactly this internal name (case-sensitive, as the portal's names are), in the in-memory form of
+	 * `catalogEntry`: its latest release without `downloadUrl`, `fileName`, `sha1`, `dependencies` and feature flags.
+	 */
 	get(name: string): ModSummary | undefined {
 		return this.snapshot.byName.get(name);
 	}

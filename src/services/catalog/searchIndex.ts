@@ -86,6 +86,30 @@ const RAW_FIELDS: SearchField[] = ['name', 'title'];
 const SUGGEST_OPTIONS: SearchOptions = { fields: RAW_FIELDS, prefix: true, fuzzy: generousTyposFor, combineWith: 'OR' };
 const stemPrefix = (term: string) => term.length >= MIN_STEM_PREFIX;
 
+/**
+ * Positions by key where most keys have one position (compact names and titles, initialisms): a single position is
+ * kept as a number, several in an array, which saves an array per key (about 2 MB at 20,000 mods).
+ */
+class PositionsByKey {
+	private readonly map = new Map<string, number | number[]>();
+
+	/** Adds `position` under `key`; an empty key is ignored. */
+	add(key: string, position: number): void {
+		if (key === '') return;
+		const known = this.map.get(key);
+		if (known === undefined) this.map.set(key, position);
+		else if (typeof known === 'number') this.map.set(key, [known, position]);
+		else known.push(position);
+	}
+
+	/** The positions under `key`, in the order they were added. */
+	get(key: string): readonly number[] {
+		const known = this.map.get(key);
+		if (known === undefined) return [];
+		return typeof known === 'number' ? [known] : known;
+	}
+}
+
 function insertByKey(map: Map<string, number[]>, key: string, position: number): void {
 	if (key === '') return;
 	const list = map.get(key);
@@ -108,6 +132,94 @@ class RankedPositions {
 		if (this.full || this.seen.has(position)) return;
 		this.seen.add(position);
 		this.positions.push(position);
+	}
+}
+
+/**
+ * The candidates of one query, in buffers sized to the catalogue and reused by every query of an index (queries are
+ * synchronous, so one set is enough): a matched mod costs no object, map entry or array slot of its own, which keeps
+ * the garbage of an autocomplete small (about 16 bytes per mod of the catalogue, once).
+ */
+class Scratch {
+	readonly score: Float64Array;
+	/** Bits of the query words a candidate matched. */
+	readonly words: Int32Array;
+	/** Positions of the candidates of the current query, {@link Scratch.size} of them. */
+	readonly touched: Int32Array;
+	size = 0;
+	private readonly stamp: Uint32Array;
+	private readonly order: Int32Array;
+	private generation = 0;
+
+	constructor(mods: number) {
+		this.score = new Float64Array(mods);
+		this.words = new Int32Array(mods);
+		this.touched = new Int32Array(mods);
+		this.stamp = new Uint32Array(mods);
+		this.order = new Int32Array(mods);
+	}
+
+	/** Forgets the candidates of the previous query. */
+	start(): void {
+		this.size = 0;
+		this.generation++;
+		if (this.generation > 0xffff_fff0) {
+			this.stamp.fill(0);
+			this.generation = 1;
+		}
+	}
+
+	/** Makes the candidate at `position` have `score` and `words`, replacing what it had. */
+	set(position: number, score: number, words: number): void {
+		if (this.stamp[position] !== this.generation) {
+			this.stamp[position] = this.generation;
+			this.touched[this.size++] = position;
+		}
+		this.score[position] = score;
+		this.words[position] = words;
+	}
+
+	/** Adds `score` and `words` to the candidate at `position`, or makes it one. */
+	merge(position: number, score: number, words: number): void {
+		if (this.stamp[position] !== this.generation) this.set(position, score, words);
+		else {
+			this.score[position] = (this.score[position] ?? 0) + score;
+			this.words[position] = (this.words[position] ?? 0) | words;
+		}
+	}
+
+	/**
+	 * The best `limit` candidates: only those matching every word of `every` (bits) if there are any, else all;
+	 * ordered by the number of words of `every` matched (most first), then score (highest first), then position.
+	 * The answer is a view of a buffer that the next call overwrites.
+	 */
+	best(every: number, limit: number): Int32Array {
+		const { order, words, score } = this;
+		let full = 0;
+		for (let i = 0; i < this.size; i++) if (((words[this.touched[i] ?? 0] ?? 0) & every) === every) full++;
+		let count = 0;
+		for (let i = 0; i < this.size; i++) {
+			const position = this.touched[i] ?? 0;
+			if (full === 0 || ((words[position] ?? 0) & every) === every) order[count++] = position;
+		}
+		const compare = (a: number, b: number) =>
+			bitCount((words[b] ?? 0) & every) - bitCount((words[a] ?? 0) & every) ||
+			(score[b] ?? 0) - (score[a] ?? 0) ||
+			a - b;
+		if (limit >= count) return order.subarray(0, count).sort(compare);
+		// The top `limit` only, by insertion into a sorted prefix: no sort of every candidate.
+		const keep = Math.max(0, Math.floor(limit));
+		for (let i = 0; i < count; i++) {
+			const position = order[i] ?? 0;
+			let at = Math.min(i, keep);
+			if (at === keep && (at === 0 || compare(position, order[at - 1] ?? 0) >= 0)) continue;
+			while (at > 0 && compare(position, order[at - 1] ?? 0) < 0) {
+				if (at < keep) order[at] = order[at - 1] ?? 0;
+				at--;
+			}
+			order[at] = position;
+		}
+		return order.subarray(0, keep);
 	}
 }
 
@@ -136,14 +248,14 @@ export class ModSearchIndex {
 	readonly byDownloads: readonly number[];
 	private readonly engine: MiniSearch<number>;
 	private readonly popularity: Float64Array;
-	private readonly byCompactName = new Map<string, number[]>();
-	private readonly byCompactTitle = new Map<string, number[]>();
+	private readonly byCompactName = new PositionsByKey();
+	private readonly byCompactTitle = new PositionsByKey();
 	/** Per mod: {@link compactKey} of its name. */
 	private readonly compactNames: string[];
 	/** Per mod: ` `-prefixed words of name, title, owner and initialisms. */
 	private readonly words: string[];
 	/** Initialism -> positions. */
-	private readonly byInitialism = new Map<string, number[]>();
+	private readonly byInitialism = new PositionsByKey();
 	/** Word starts shorter than {@link MIN_INDEX_PREFIX} -> positions, by downloads (most first). */
 	private readonly byShortStart = new Map<string, Int32Array>();
 	private readonly ownerList: readonly OwnerEntry[];
@@ -153,6 +265,8 @@ export class ModSearchIndex {
 	/** While building: the terms of the mod being indexed, and word starts not yet sorted by downloads. */
 	private lastTerms: { position: number; terms: ModTerms } | undefined;
 	private pendingStarts = new Map<string, number[]>();
+	/** Candidate buffers of {@link ModSearchIndex.rank}, made at the first query. */
+	private scratchBuffers: Scratch | undefined;
 
 	private constructor(mods: readonly ModSummary[]) {
 		this.mods = mods;
@@ -181,8 +295,8 @@ export class ModSearchIndex {
 			this.popularity[position] = (1 + Math.max(0, mod.downloadsCount)) ** POPULARITY;
 			const compactName = compactKey(mod.name);
 			this.compactNames[position] = compactName;
-			insertByKey(this.byCompactName, compactName, position);
-			insertByKey(this.byCompactTitle, compactKey(mod.title), position);
+			this.byCompactName.add(compactName, position);
+			this.byCompactTitle.add(compactKey(mod.title), position);
 			if (mod.owner !== '') {
 				let entry = owners.get(mod.owner);
 				if (!entry) {
@@ -236,7 +350,7 @@ export class ModSearchIndex {
 		const terms = modTerms(mod);
 		this.lastTerms = { position, terms };
 		if (this.words[position] === '') {
-			for (const letters of terms.initialisms) insertByKey(this.byInitialism, letters, position);
+			for (const letters of terms.initialisms) this.byInitialism.add(letters, position);
 			const words = [...terms.name, ...terms.title, ...terms.owner, ...terms.initialisms];
 			this.words[position] = ' ' + words.join(' ');
 			const starts = new Set<string>();
@@ -292,8 +406,8 @@ export class ModSearchIndex {
 		if (key === '' || limit <= 0) return [];
 		const ranked = new RankedPositions(limit);
 		const byDownloads = (a: number, b: number) => this.compareDownloads(a, b);
-		for (const position of (this.byCompactName.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
-		for (const position of (this.byCompactTitle.get(key) ?? []).toSorted(byDownloads)) ranked.add(position);
+		for (const position of this.byCompactName.get(key).toSorted(byDownloads)) ranked.add(position);
+		for (const position of this.byCompactTitle.get(key).toSorted(byDownloads)) ranked.add(position);
 
 		// A search of two or more words that are not stop words describes a mod (`enemy ai tactics for biters`):
 		// its words of one or two letters (abbreviations no name starts with) are left out. Otherwise every word
@@ -318,11 +432,16 @@ export class ModSearchIndex {
 			return ranked.positions;
 		}
 		const optional = describes ? new Set(long.filter(isStopWord)) : new Set<string>();
-		for (const position of this.rank(long, needles, mode === 'search', optional)) {
+		for (const position of this.rank(long, needles, mode === 'search', optional, limit)) {
 			if (ranked.full) break;
 			ranked.add(position);
 		}
 		return ranked.positions;
+	}
+
+	private get scratch(): Scratch {
+		this.scratchBuffers ??= new Scratch(this.mods.length);
+		return this.scratchBuffers;
 	}
 
 	/** Scores mods for the distinct `words` (each ≥ MIN_INDEX_PREFIX letters); see {@link ModSearchIndex.match}. */
@@ -331,7 +450,8 @@ export class ModSearchIndex {
 		needles: readonly string[],
 		withSummaries: boolean,
 		optional: ReadonlySet<string>,
-	): number[] {
+		limit: number,
+	): Int32Array {
 		// Bits of the query words each MiniSearch query term (a word as typed, or one of its stems) stands for.
 		const bits = new Map<string, number>();
 		const stems = new Set<string>();
@@ -363,46 +483,31 @@ export class ModSearchIndex {
 		});
 		const side = this.sideMatches(words, needles);
 
-		const collect = (results: SearchResult[]) => {
-			const candidates = new Map<number, Candidate>();
+		// Candidates live in the scratch buffers (see Scratch): no object per matched mod.
+		const scratch = this.scratch;
+		const collect = (results: readonly SearchResult[]) => {
+			scratch.start();
 			for (const result of results) {
 				const position = result.id as number;
 				if (!this.startsWords(position, needles)) continue;
 				let found = 0;
 				for (const term of result.queryTerms) found |= bits.get(term) ?? 0;
-				candidates.set(position, { score: result.score, words: found });
+				scratch.set(position, result.score, found);
 			}
-			for (const [position, extra] of side) {
-				const candidate = candidates.get(position);
-				if (candidate) {
-					candidate.score += extra.score;
-					candidate.words |= extra.words;
-				} else {
-					candidates.set(position, { ...extra });
-				}
-			}
-			return candidates;
+			for (const [position, extra] of side) scratch.merge(position, extra.score, extra.words);
 		};
 
-		let candidates = collect(this.engine.search(query(false)));
+		collect(this.engine.search(query(false)));
 		let matched = 0;
-		for (const candidate of candidates.values()) matched |= candidate.words;
+		for (let i = 0; i < scratch.size; i++) matched |= scratch.words[scratch.touched[i] ?? 0] ?? 0;
 		if (matched !== every) {
 			// Typo tolerance only for words that match nothing as typed: a word that exists is meant as typed, and
 			// the fuzzy walk of the whole term tree is the most expensive part of a query.
 			const fuzzy = (term: string) => ((matched & (bits.get(term) ?? 0)) === 0 ? typosFor(term) : 0);
-			candidates = collect(this.engine.search(query(fuzzy)));
+			collect(this.engine.search(query(fuzzy)));
 		}
 		// Only the mods matching every word if there are any; else those matching more of the words first.
-		const all = [...candidates].filter(([, candidate]) => (candidate.words & every) === every);
-		const counted = (all.length > 0 ? all : [...candidates]).map(([position, candidate]) => ({
-			position,
-			score: candidate.score,
-			count: bitCount(candidate.words & every),
-		}));
-		return counted
-			.sort((a, b) => b.count - a.count || b.score - a.score || a.position - b.position)
-			.map(({ position }) => position);
+		return scratch.best(every, limit);
 	}
 
 	/**
@@ -422,7 +527,7 @@ export class ModSearchIndex {
 			}
 		};
 		words.forEach((word, i) => {
-			for (const position of this.byInitialism.get(word) ?? []) add(position, 1 << i, INITIALISM_SCORE);
+			for (const position of this.byInitialism.get(word)) add(position, 1 << i, INITIALISM_SCORE);
 		});
 		words.forEach((word, i) => {
 			const scores = new Map<OwnerEntry, number>();

@@ -11,6 +11,8 @@ import {
 	type ModListSource,
 } from '../../../src/services/catalog/catalog.js';
 import type { ModList, ModSummary } from '../../../src/services/portal/schemas.js';
+import { searchLine } from '../../../src/render/searchPage.js';
+import { inMemoryEntry } from '../../support/catalogEntry.js';
 import { CatalogStore } from '../../../src/storage/catalogStore.js';
 import { openDatabase, type OpenDatabase } from '../../../src/storage/database.js';
 
@@ -194,7 +196,7 @@ describe('Catalog persistence', () => {
 			'FARL',
 			'even-distribution',
 		]);
-		expect(second.get('FARL')).toEqual(MODS[3]);
+		expect(second.get('FARL')).toEqual(inMemoryEntry(MODS[3] ?? mod('missing')));
 	});
 
 	it('does keep non-ASCII text intact when the catalog is stored and loaded', async () => {
@@ -207,8 +209,45 @@ describe('Catalog persistence', () => {
 		await new Catalog({ store }).replace([odd, ...MODS]);
 		const reloaded = new Catalog({ store });
 		expect(await reloaded.load()).toBe(true);
-		expect(reloaded.get('Zügé-中文')).toEqual(odd);
+		expect(reloaded.get('Zügé-中文')).toEqual(inMemoryEntry(odd));
 		expect(reloaded.resolve('émile’s 中文 mod 🚂')?.name).toBe('Zügé-中文');
+	});
+
+	it('does store list entries whole and render its lighter in-memory entries the same', async () => {
+		const store = await memoryStore();
+		const full: ModSummary = {
+			...mod('Kit-Mod', { owner: 'Supercheese', category: 'tweaks', factorio: '2.0', downloads: 12_345 }),
+			thumbnail: '/assets/0123456789abcdef.thumb.png',
+			score: 4.5,
+		};
+		const withFiles: ModSummary = {
+			...full,
+			latestRelease: full.latestRelease && {
+				...full.latestRelease,
+				sha1: '0123456789abcdef0123456789abcdef01234567',
+				dependencies: ['base >= 2.0'],
+				featureFlags: ['space-travel'],
+			},
+		};
+		const catalog = new Catalog({ store });
+		await catalog.replace([withFiles, ...MODS]);
+		const stored: unknown[] = [];
+		for await (const chunk of store.rows()) for (const row of chunk) stored.push(JSON.parse(row.data));
+		expect(stored[0]).toEqual(JSON.parse(JSON.stringify(withFiles)));
+
+		const entry = catalog.get('Kit-Mod');
+		expect(entry).toEqual(inMemoryEntry(withFiles));
+		expect(entry?.latestRelease?.sha1).toBeUndefined();
+		const links = { portalUrl: 'https://mods.factorio.com', assetsUrl: 'https://assets-mod.factorio.com' };
+		expect(entry && searchLine(links, entry)).toBe(searchLine(links, withFiles));
+		for (const original of MODS) {
+			const kept = catalog.get(original.name);
+			expect(kept && searchLine(links, kept)).toBe(searchLine(links, original));
+		}
+		// A restart from that store gives the same in-memory entry.
+		const reloaded = new Catalog({ store });
+		expect(await reloaded.load()).toBe(true);
+		expect(reloaded.get('Kit-Mod')).toEqual(entry);
 	});
 
 	it('does not store anything when replace is told not to persist', async () => {

@@ -77,6 +77,18 @@ describe('search quality on the recorded 2018 catalogue', () => {
 		}
 	});
 
+	it('does give the start of the full ranking when an autocomplete asks for a few mods, query after query', () => {
+		const queries = ['bob', 'train', 'rail', 'helmod', 'logistic train', 'bobs logstics', 'angel', 'x q', 'nanobtos'];
+		const full = new Map(queries.map((query) => [query, names(catalog.autocomplete(query, 100_000))]));
+		for (const limit of [1, 3, 25, 60]) {
+			for (const query of queries) {
+				expect(names(catalog.autocomplete(query, limit))).toEqual(full.get(query)?.slice(0, limit));
+			}
+		}
+		// Several of these match more mods than the usual limit of 25 (the path that keeps only the best).
+		expect(queries.filter((query) => (full.get(query)?.length ?? 0) > 25).length).toBeGreaterThanOrEqual(3);
+	});
+
 	it('does require every typed word to match before falling back to any word', () => {
 		const both = names(catalog.search({ query: 'logistic train', limit: 50 }).mods);
 		expect(both).toContain('LogisticTrainNetwork');
