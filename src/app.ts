@@ -133,6 +133,7 @@ export async function startBot(
 		log: log.child({ module: 'delivery' }),
 		digestThreshold: config.digestThreshold,
 		onPass: metrics?.deliveries,
+		active: () => leader.isLeader,
 	});
 	const feed = new ReleaseFeed({
 		db,
