@@ -8,9 +8,15 @@
  * - Claims per second from an outbox-like table with `FOR UPDATE SKIP LOCKED` leases: 20,000 due rows, 4 workers
  *   on connections of their own, each claiming batches (1 and 25 rows) in short transactions and then marking them
  *   sent, until none is left; every row must be claimed exactly once.
+ * - Fan-out with three processes: 1,000 channels subscribed (rows written into the store), one release, against the
+ *   fake Discord enforcing Discord's global 50 requests a second. Only the leader delivers, so the figure is the
+ *   leader's REST budget (`DISCORD_REQUESTS_PER_SECOND`): measured at the default 40 and at 50, from the first
+ *   message request to the last created message, against the floor of channels / 50 s; with the share of requests
+ *   answered 429 during it. `--fan-out-10k` adds 10,000 channels (about 4 minutes; not part of `npm run bench`).
  */
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import type { NewSubscriptionRow } from '../src/storage/schema.js';
 import { isLeaderLine, spawnBot, type BotProcess } from '../test/support/botProcess.js';
 import { FakeDiscord } from '../test/support/fakeDiscord.js';
 import { FakePortal } from '../test/support/fakePortal.js';
@@ -183,11 +189,153 @@ async function claims(server: PostgresServer, batch: number): Promise<ClaimFigur
 	return { batch, workers, rows: claimed.size, claimsPerSecond: Math.round(claimed.size / seconds), duplicates };
 }
 
-/** Runs both parts and prints their figures. */
-export async function runClusterBench(): Promise<void> {
+interface FanOutFigure {
+	channels: number;
+	requestsPerSecond: number;
+	/** ms from the first message request to the last created message. */
+	ms: number;
+	/** channels / 50 s, in ms. */
+	floorMs: number;
+	/** Requests to the fake during the fan-out, and those answered 429. */
+	requests: number;
+	rateLimited: number;
+	/** Channels with exactly one post. */
+	exactlyOne: number;
+}
+
+const DISCORD_GLOBAL_PER_SECOND = 50;
+
+/** One release to `channels` subscribed channels, three processes, the fake enforcing 50 requests a second. */
+async function fanOut(server: PostgresServer, channels: number, requestsPerSecond: number): Promise<FanOutFigure> {
+	const storeUrl = await createDatabase(server, 'bench_fanout');
+	const portal = await FakePortal.start();
+	const perGuild = 500;
+	const discord = await FakeDiscord.start({
+		heartbeatIntervalMs: 5_000,
+		shardCount: 2,
+		rateLimitPerSecond: DISCORD_GLOBAL_PER_SECOND,
+		guilds: [
+			{ id: guildOnShard(0) },
+			{ id: guildOnShard(1) },
+			...Array.from({ length: Math.ceil(channels / perGuild) }, () => ({ extraTextChannels: perGuild })),
+		],
+	});
+	const bots: BotProcess[] = [];
+	const start = (name: string, shards: string) => {
+		const bot = spawnBot(name, {
+			DISCORD_TOKEN: discord.token,
+			DISCORD_API_URL: discord.apiUrl,
+			DISCORD_GUILD_ID: guildOnShard(0),
+			FACTORIO_PORTAL_URL: portal.url,
+			FACTORIO_ASSETS_URL: 'https://assets.invalid',
+			STORE_URL: storeUrl,
+			LOG_LEVEL: 'info',
+			POLL_CRON: `*/${POLL_SECONDS} * * * * *`,
+			SHARD_COUNT: '2',
+			SHARDS: shards,
+			DISCORD_REQUESTS_PER_SECOND: String(requestsPerSecond),
+		});
+		bots.push(bot);
+		return bot;
+	};
+	const store = new pg.Client({ connectionString: storeUrl });
+	try {
+		const first = start('fan0', '0');
+		await first.waitForLine(isLeaderLine, 120_000);
+		await Promise.all(
+			[start('fan1', '1'), start('fan2', 'none')].map((bot) =>
+				bot.waitForLine((l) => l.msg?.startsWith('this process is a follower') === true, 120_000),
+			),
+		);
+		const targets = discord.guilds
+			.flatMap((guild) => guild.extraTextChannels.map((channelId) => ({ guildId: guild.id, channelId })))
+			.slice(0, channels);
+		await store.connect();
+		const rows: NewSubscriptionRow[] = targets.map(({ guildId, channelId }, index) => ({
+			id: `fan-${index}`,
+			guild_id: guildId,
+			channel_id: channelId,
+			channel_type: 0,
+			target_kind: 'mod',
+			target_key: 'mod:FARL',
+			mod_name: 'FARL',
+			owner: null,
+			owner_key: null,
+			factorio_version: null,
+			category: null,
+			tag: null,
+			modpack_id: null,
+			role_id: null,
+			changelog_detail: 'short',
+			created_by: discord.adminUserId,
+			created_at: index,
+			last_post_at: null,
+			paused_reason: null,
+			paused_since: null,
+		}));
+		const columns = Object.keys(rows[0]!) as (keyof NewSubscriptionRow)[];
+		for (let at = 0; at < rows.length; at += 1_000) {
+			const chunk = rows.slice(at, at + 1_000);
+			await store.query(
+				`insert into subscriptions (${columns.join(', ')}) select * from json_populate_recordset(null::subscriptions, $1)`,
+				[JSON.stringify(chunk)],
+			);
+		}
+		const before = discord.requests.length;
+		portal.addRelease('FARL', { version: '9.0.0', factorio_version: '2.0' });
+		const isPost = (r: { method: string; path: string }) =>
+			r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path);
+		const posted = () => targets.filter(({ channelId }) => discord.createdMessages(channelId).length > 0).length;
+		const deadline = performance.now() + (channels / DISCORD_GLOBAL_PER_SECOND) * 4_000 + 60_000;
+		while (posted() < channels) {
+			if (performance.now() > deadline)
+				throw new Error(`fan-out: ${posted()} of ${channels} channels after the deadline`);
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+		const during = discord.requests.slice(before).filter(isPost);
+		const firstAt = during[0]?.at ?? 0;
+		const lastAt = Math.max(...during.filter((r) => r.status < 300).map((r) => r.at));
+		const window = discord.requests.slice(before).filter((r) => r.at >= firstAt && r.at <= lastAt);
+		return {
+			channels,
+			requestsPerSecond,
+			ms: lastAt - firstAt,
+			floorMs: (channels / DISCORD_GLOBAL_PER_SECOND) * 1000,
+			requests: window.length,
+			rateLimited: window.filter((r) => r.status === 429).length,
+			exactlyOne: targets.filter(({ channelId }) => discord.createdMessages(channelId).length === 1).length,
+		};
+	} finally {
+		await store.end().catch(() => undefined);
+		for (const bot of bots) bot.signal('SIGKILL');
+		await Promise.all(bots.map((bot) => bot.exited));
+		await discord.close();
+		await portal.close();
+	}
+}
+
+function printFanOut(figure: FanOutFigure): void {
+	const share = figure.requests === 0 ? 0 : (figure.rateLimited / figure.requests) * 100;
+	console.log(
+		`fan-out to ${figure.channels} channels, three processes, DISCORD_REQUESTS_PER_SECOND=${figure.requestsPerSecond}, ` +
+			`fake Discord at ${DISCORD_GLOBAL_PER_SECOND}/s: ${(figure.ms / 1000).toFixed(1)} s vs the ${figure.floorMs / 1000} s floor = ` +
+			`${Math.round((figure.floorMs / figure.ms) * 100)} % (target ≥ 90 %); ${figure.rateLimited} of ${figure.requests} requests ` +
+			`answered 429 = ${share.toFixed(2)} % (target ≤ 1 %); ${figure.exactlyOne} channels with exactly one post`,
+	);
+}
+
+/** Runs every part and prints the figures; `tenThousand` adds the 10,000-channel fan-out. */
+export async function runClusterBench(options: { tenThousand?: boolean; only?: 'fan-out' } = {}): Promise<void> {
 	const server = await startPostgres();
 	try {
 		console.log('\n## Cluster: several processes on PostgreSQL\n');
+		for (const requestsPerSecond of [40, 50]) printFanOut(await fanOut(server, 1_000, requestsPerSecond));
+		if (options.tenThousand === true) {
+			const figure = await fanOut(server, 10_000, 50);
+			printFanOut(figure);
+			console.log(`10,000 channels: ${(figure.ms / 1000).toFixed(1)} s in all (target ≤ 222 s)`);
+		}
+		if (options.only === 'fan-out') return;
 		for (const batch of [1, 25]) {
 			const figure = await claims(server, batch);
 			console.log(
@@ -209,5 +357,9 @@ export async function runClusterBench(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-	await runClusterBench();
+	const args = process.argv.slice(2);
+	await runClusterBench({
+		tenThousand: args.includes('--fan-out-10k'),
+		...(args.includes('--fan-out-only') ? { only: 'fan-out' as const } : {}),
+	});
 }

@@ -96,7 +96,7 @@ export async function startBot(
 	// --- cluster (issue 9): the leader election; its fence guards the feed's commits and delivery's claims
 	const leader = createLeaderElector(database, { log: log.child({ module: 'leader' }) });
 	const fence = (trx: typeof db) => leader.assertLeader(trx);
-	const outbox = new Outbox({ db, engine, fence });
+	const outbox = new Outbox({ db, engine, fence, leaseMs: config.deliveryLeaseMs });
 	const tracker = new ReleaseTracker({ db, portal: pollerPortal(portal), log: log.child({ module: 'releases' }) });
 	if (await catalog.load()) {
 		log.info({ mods: catalog.size, fetchedAt: catalog.fetchedAt }, 'catalog loaded from the store');
@@ -133,6 +133,7 @@ export async function startBot(
 		log: log.child({ module: 'delivery' }),
 		digestThreshold: config.digestThreshold,
 		onPass: metrics?.deliveries,
+		active: () => leader.isLeader,
 	});
 	const feed = new ReleaseFeed({
 		db,

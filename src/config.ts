@@ -147,6 +147,7 @@ export const EnvSchema = z.object({
 	DISCORD_REQUESTS_PER_SECOND: positiveInt(40).pipe(
 		z.number().max(50, { error: 'must be at most 50 (Discord allows 50 a second per bot)' }),
 	),
+	DELIVERY_LEASE: duration('2m'),
 });
 
 /** {@link EnvSchema} with the checks across variables, mapped to {@link Config}. */
@@ -196,6 +197,8 @@ export const ConfigSchema = EnvSchema.refine(
 		shards: env.SHARDS,
 		/** discord.js REST `globalRequestsPerSecond` of this process. */
 		discordRequestsPerSecond: env.DISCORD_REQUESTS_PER_SECOND,
+		/** How long claimed outbox rows stay with their deliverer before another leader may take them, ms. */
+		deliveryLeaseMs: env.DELIVERY_LEASE,
 	}));
 
 /**

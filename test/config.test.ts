@@ -27,6 +27,7 @@ describe('loadConfig', () => {
 			shardCount: undefined,
 			shards: undefined,
 			discordRequestsPerSecond: 40,
+			deliveryLeaseMs: 120_000,
 		});
 	});
 

@@ -129,6 +129,7 @@ export class Delivery<P> {
 	readonly #digestThreshold: number;
 	readonly #concurrency: number;
 	readonly #onPass: ((result: DeliveryResult) => void) | undefined;
+	readonly #active: () => boolean;
 	#running: Promise<DeliveryResult> | undefined;
 
 	/**
@@ -136,6 +137,9 @@ export class Delivery<P> {
 	 * @param options.concurrency subscriptions served at once; default 16 (the REST client still applies Discord's
 	 *   rate limits).
 	 * @param options.onPass called with the figures of each pass (metrics).
+	 * @param options.active whether this process may still deliver (the leader: `LeaderElector.isLeader`), asked
+	 *   before each claim and each post; once false, the pass ends and what it claimed waits for the lease to end, so
+	 *   a leader that lost its leadership stops posting at once instead of finishing its claimed rows. Default always.
 	 */
 	constructor(options: {
 		db: Kysely<Database>;
@@ -146,6 +150,7 @@ export class Delivery<P> {
 		digestThreshold: number;
 		concurrency?: number;
 		onPass?: (result: DeliveryResult) => void;
+		active?: () => boolean;
 	}) {
 		this.#db = options.db;
 		this.#outbox = options.outbox;
@@ -155,6 +160,7 @@ export class Delivery<P> {
 		this.#digestThreshold = options.digestThreshold;
 		this.#concurrency = options.concurrency ?? 16;
 		this.#onPass = options.onPass;
+		this.#active = options.active ?? (() => true);
 	}
 
 	/** Delivers every due row once; a pass already under way is joined, not doubled. Never rejects. */
@@ -191,7 +197,7 @@ export class Delivery<P> {
 			}
 			return set;
 		};
-		for (;;) {
+		while (this.#active()) {
 			const claimed = await this.#outbox.claimDue(now, CLAIM);
 			if (claimed.length === 0) break;
 			const [subscriptions, announcements] = await Promise.all([
@@ -335,6 +341,8 @@ export class Delivery<P> {
 					result,
 					now,
 				);
+				// Stopped (no longer the deliverer): the claimed rows wait for the lease, for the next one.
+				if (outcome === 'stopped') return;
 				// Paused: every claimed row of the subscription waits for it to resume.
 				if (outcome === 'paused') {
 					await this.#outbox.unclaim(entries, Date.now());
@@ -359,7 +367,7 @@ export class Delivery<P> {
 		marker: (message: { keys: readonly string[] }) => string,
 		result: DeliveryResult,
 		passStartedAt: number,
-	): Promise<'sent' | 'paused' | 'failed'> {
+	): Promise<'sent' | 'paused' | 'failed' | 'stopped'> {
 		const isForum = channelType === CHANNEL_TYPE.forum;
 		const first = announcements.get(covered[0]?.releaseKey ?? '');
 		const mod = first?.mod ?? '';
@@ -393,6 +401,7 @@ export class Delivery<P> {
 		} catch (error) {
 			return (await this.#failed(subscription, covered, error, result, covered)) ? 'paused' : 'failed';
 		}
+		let messageId: string | undefined;
 		for (const reduced of [false, true]) {
 			try {
 				let body = payload;
@@ -407,19 +416,12 @@ export class Delivery<P> {
 					if (!only || more.length > 0) throw new Error('The reduced form does not fit one message');
 					body = only.payload;
 				}
-				const messageId = isForum
+				if (!this.#active()) return 'stopped';
+				messageId = isForum
 					? await this.#postInForum(subscription, first, body, nonce)
 					: (await this.#poster.send(subscription.channelId, body, { nonce, roleId: subscription.roleId })).messageId;
-				await this.#outbox.markSent(covered, messageId, Date.now());
-				result.messages++;
-				result.delivered += covered.length;
 				if (reduced) result.reduced += covered.length;
-				if (channelType === CHANNEL_TYPE.announcement) {
-					await this.#poster.crosspost(subscription.channelId, messageId).catch((error: unknown) => {
-						this.#log.warn({ err: error, channel: subscription.channelId }, 'crossposting failed');
-					});
-				}
-				return 'sent';
+				break;
 			} catch (error) {
 				const problem = this.#poster.classify(error).kind;
 				if (problem === 'forbidden' || problem === 'gone') {
@@ -441,7 +443,18 @@ export class Delivery<P> {
 				return 'failed';
 			}
 		}
-		return 'failed';
+		if (messageId === undefined) return 'failed';
+		// Outside the failure handling above: the post is out. When recording it fails (a leader that lost its
+		// leadership: the fence), the row stays claimed and the next deliverer sends it again with the same nonce.
+		await this.#outbox.markSent(covered, messageId, Date.now());
+		result.messages++;
+		result.delivered += covered.length;
+		if (channelType === CHANNEL_TYPE.announcement) {
+			await this.#poster.crosspost(subscription.channelId, messageId).catch((error: unknown) => {
+				this.#log.warn({ err: error, channel: subscription.channelId }, 'crossposting failed');
+			});
+		}
+		return 'sent';
 	}
 
 	async #forumThread(subscriptionId: string, mod: string): Promise<string | undefined> {

@@ -10,7 +10,7 @@
  * then marks them `sent`. Sent rows are kept for `keepSentMs`; removing a subscription drops its rows (cascade).
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { Engine } from '../../storage/database.js';
 import type { Database } from '../../storage/schema.js';
 import { modpackSubscriptionsOf } from '../modpack/savedModpacks.js';
@@ -50,6 +50,8 @@ export interface OutboxOptions {
 }
 
 const ERROR_MAX = 500;
+
+type UpdateRow = UpdateQueryBuilder<Database, 'outbox', 'outbox', UpdateResult>;
 const DAY_MS = 86_400_000;
 
 /** Delivery bookkeeping in the tables. Every method is one statement or one transaction. */
@@ -161,17 +163,13 @@ export class Outbox {
 			.sort((a, b) => a.createdAt - b.createdAt || (a.releaseKey < b.releaseKey ? -1 : 1));
 	}
 
-	/** Makes claimed rows due again at `now` (their subscription was paused; they wait for it to resume). */
+	/**
+	 * Makes claimed rows due again at `now` (their subscription was paused; they wait for it to resume). Fenced like
+	 * every write about claimed rows, and only rows still `pending` change: a deliverer that lost its claim (a leader
+	 * frozen past its lease) cannot undo what the next one did.
+	 */
 	async unclaim(entries: readonly OutboxEntry[], now: number): Promise<void> {
-		for (const entry of entries) {
-			await this.#db
-				.updateTable('outbox')
-				.set({ due_at: now })
-				.where('subscription_id', '=', entry.subscriptionId)
-				.where('release_key', '=', entry.releaseKey)
-				.where('state', '=', 'pending')
-				.execute();
-		}
+		await this.#eachPending(entries, (row) => row.set({ due_at: now }));
 	}
 
 	/**
@@ -185,17 +183,16 @@ export class Outbox {
 		return createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 25);
 	}
 
-	/** Records, before the first attempt, which message (nonce) carries these entries; entries with one keep it. */
+	/**
+	 * Records, before the first attempt, which message (nonce) carries these entries; entries with one keep it. Fenced;
+	 * pending rows only.
+	 */
 	async assignBatch(entries: readonly OutboxEntry[], nonce: string, now: number): Promise<void> {
 		const fresh = entries.filter((entry) => entry.batchNonce === null);
+		await this.#eachPending(fresh, (row) =>
+			row.set({ batch_nonce: nonce, batch_started_at: now }).where('batch_nonce', 'is', null),
+		);
 		for (const entry of fresh) {
-			await this.#db
-				.updateTable('outbox')
-				.set({ batch_nonce: nonce, batch_started_at: now })
-				.where('subscription_id', '=', entry.subscriptionId)
-				.where('release_key', '=', entry.releaseKey)
-				.where('batch_nonce', 'is', null)
-				.execute();
 			entry.batchNonce = nonce;
 			entry.batchStartedAt = now;
 		}
@@ -225,34 +222,56 @@ export class Outbox {
 
 	/**
 	 * Records a failed attempt: `attempts` + 1, and `due_at` = now + `retryBaseMs` × 2^(attempts − 1) × a random
-	 * factor in [1, 1.5), at most `retryMaxMs` (defaults: 30 s, 1 min, 2 min, ... 30 min).
+	 * factor in [1, 1.5), at most `retryMaxMs` (defaults: 30 s, 1 min, 2 min, ... 30 min). Fenced; pending rows only.
 	 *
 	 * @param error - kept, cut to 500 characters, as `last_error`.
 	 */
 	async markRetry(entries: readonly OutboxEntry[], error: string, now: number): Promise<void> {
-		for (const entry of entries) {
-			const attempts = entry.attempts + 1;
-			const base = this.#retryBaseMs * 2 ** Math.min(attempts - 1, 30);
-			const delay = Math.min(this.#retryMaxMs, base * (1 + 0.5 * this.#random()));
-			await this.#db
-				.updateTable('outbox')
-				.set({ attempts, due_at: Math.round(now + delay), last_error: truncate(error, ERROR_MAX) })
-				.where('subscription_id', '=', entry.subscriptionId)
-				.where('release_key', '=', entry.releaseKey)
-				.execute();
-		}
+		const dueAt = new Map(
+			entries.map((entry) => {
+				const base = this.#retryBaseMs * 2 ** Math.min(entry.attempts, 30);
+				const delay = Math.min(this.#retryMaxMs, base * (1 + 0.5 * this.#random()));
+				return [entry, Math.round(now + delay)] as const;
+			}),
+		);
+		await this.#eachPending(entries, (row, entry) =>
+			row.set({
+				attempts: entry.attempts + 1,
+				due_at: dueAt.get(entry) ?? now,
+				last_error: truncate(error, ERROR_MAX),
+			}),
+		);
 	}
 
-	/** Gives up on entries (refused for good, or too many attempts): `failed` with the reason shown to admins. */
+	/**
+	 * Gives up on entries (refused for good, or too many attempts): `failed` with the reason shown to admins. Fenced;
+	 * pending rows only (a row another deliverer sent meanwhile stays sent).
+	 */
 	async markFailed(entries: readonly OutboxEntry[], reason: string, now: number): Promise<void> {
-		for (const entry of entries) {
-			await this.#db
-				.updateTable('outbox')
-				.set({ state: 'failed', due_at: now, last_error: truncate(reason, ERROR_MAX) })
-				.where('subscription_id', '=', entry.subscriptionId)
-				.where('release_key', '=', entry.releaseKey)
-				.execute();
-		}
+		await this.#eachPending(entries, (row) =>
+			row.set({ state: 'failed', due_at: now, last_error: truncate(reason, ERROR_MAX) }),
+		);
+	}
+
+	/**
+	 * Runs `update` (its `set`, maybe more conditions) on each entry's row while it is still `pending`, in one
+	 * transaction behind the fence.
+	 */
+	async #eachPending(
+		entries: readonly OutboxEntry[],
+		update: (row: UpdateRow, entry: OutboxEntry) => UpdateRow,
+	): Promise<void> {
+		if (entries.length === 0) return;
+		await this.#db.transaction().execute(async (trx) => {
+			await this.#fence(trx);
+			for (const entry of entries) {
+				await update(trx.updateTable('outbox'), entry)
+					.where('subscription_id', '=', entry.subscriptionId)
+					.where('release_key', '=', entry.releaseKey)
+					.where('state', '=', 'pending')
+					.execute();
+			}
+		});
 	}
 
 	/** Deletes sent and failed rows older than `keepSentMs`, then the snapshots no row refers to. */

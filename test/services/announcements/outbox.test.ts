@@ -191,4 +191,44 @@ describe.each(ENGINES)('the outbox on %s', (engine) => {
 		const snapshots = await database.db.selectFrom('announcements').select('release_key').execute();
 		expect(snapshots.map((row) => row.release_key)).toEqual(['some-mod@1.0.0']);
 	});
+	it('does not undo what the next deliverer did when one whose claim ran out marks its rows afterwards', async () => {
+		await queue('some-mod@1.0.0');
+		const stale = await outbox.claimDue(T0, 100);
+		// The lease ran out; the next deliverer claims the rows and sends them.
+		const next = await outbox.claimDue(T0 + 60_000, 100);
+		await outbox.markSent(next, 'message-1', T0 + 60_001);
+		await outbox.markRetry(stale, 'timeout', T0 + 60_002);
+		await outbox.markFailed(stale, 'refused', T0 + 60_003);
+		await outbox.unclaim(stale, T0 + 60_004);
+		await outbox.assignBatch(stale, 'nonce-stale', T0 + 60_005);
+		const rows = await database.db.selectFrom('outbox').selectAll().execute();
+		expect(rows.map((row) => [row.state, row.attempts, row.message_id, row.last_error, row.batch_nonce])).toEqual([
+			['sent', 0, 'message-1', null, null],
+			['sent', 0, 'message-1', null, null],
+		]);
+	});
+
+	it('does record nothing about claimed rows when the fence refuses (a leader that lost its leadership)', async () => {
+		await queue('some-mod@1.0.0');
+		let leading = true;
+		const fenced = new Outbox({
+			db: database.db,
+			engine,
+			leaseMs: 60_000,
+			fence: () => (leading ? Promise.resolve() : Promise.reject(new Error('not the leader'))),
+		});
+		const claimed = await fenced.claimDue(T0, 100);
+		leading = false;
+		await expect(fenced.assignBatch(claimed, 'nonce-1', T0)).rejects.toThrow('not the leader');
+		await expect(fenced.markRetry(claimed, 'timeout', T0)).rejects.toThrow('not the leader');
+		await expect(fenced.markFailed(claimed, 'refused', T0)).rejects.toThrow('not the leader');
+		await expect(fenced.unclaim(claimed, T0)).rejects.toThrow('not the leader');
+		await expect(fenced.markSent(claimed, 'message-1', T0)).rejects.toThrow('not the leader');
+		await expect(fenced.claimDue(T0 + 60_000, 100)).rejects.toThrow('not the leader');
+		const rows = await database.db.selectFrom('outbox').selectAll().execute();
+		expect(rows.map((row) => [row.state, row.attempts, row.due_at, row.batch_nonce])).toEqual([
+			['pending', 0, T0 + 60_000, null],
+			['pending', 0, T0 + 60_000, null],
+		]);
+	});
 });
