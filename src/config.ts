@@ -144,7 +144,7 @@ export const EnvSchema = z.object({
 			.optional(),
 	),
 	SHARDS: shards,
-	DISCORD_REQUESTS_PER_SECOND: positiveInt(40).pipe(
+	DISCORD_REQUESTS_PER_SECOND: positiveInt(48).pipe(
 		z.number().max(50, { error: 'must be at most 50 (Discord allows 50 a second per bot)' }),
 	),
 	DELIVERY_LEASE: duration('2m'),

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 			httpHost: undefined,
 			shardCount: undefined,
 			shards: undefined,
-			discordRequestsPerSecond: 40,
+			discordRequestsPerSecond: 48,
 			deliveryLeaseMs: 120_000,
 		});
 	});
