@@ -181,7 +181,8 @@ export async function startBot(
 				registry: metrics.registry,
 				readiness: botReadiness({
 					probeStore: () => sql`select 1`.execute(database.db),
-					gatewayProblem: gateway.problem,
+					// A process without a gateway connection (SHARDS=none) is ready without one.
+					gatewayProblem: config.shards === 'none' ? () => undefined : gateway.problem,
 					catalog,
 				}),
 				log: log.child({ module: 'http' }),

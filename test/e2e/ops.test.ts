@@ -216,4 +216,20 @@ describe('the operations endpoints of the running bot', () => {
 		await bot.stop();
 		await expect(fetch(`${base}/healthz`)).rejects.toThrow();
 	});
+
+	it('does report a process without a gateway connection (SHARDS=none) ready without one', async () => {
+		const port = await freePort();
+		const rest = await createHarness({
+			env: { POLL_CRON: NEVER, CATALOG_CRON: NEVER, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', SHARDS: 'none' },
+		});
+		try {
+			await rest.start();
+			const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+			expect(await response.text()).toBe('ready\nstore: ok\ngateway: ok\ncatalog: ok\n');
+			expect(response.status).toBe(200);
+			expect(rest.discord.requestsTo('GET', /^\/gateway\/bot$/)).toHaveLength(0);
+		} finally {
+			await rest.close();
+		}
+	});
 });
