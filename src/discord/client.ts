@@ -25,7 +25,8 @@ export function shardOptions(
 }
 
 /**
- * Builds the client. Nothing connects until `login()`.
+ * Builds the client. Nothing connects until `login()`. Removes an empty `SHARD_COUNT` from `process.env` (see the
+ * comment inside).
  *
  * @param options.identifyThrottler spaces identifies across processes (PostgreSQL, see `identifyThrottler.ts`):
  *   called with `max_concurrency` from `GET /gateway/bot`. Default: @discordjs/ws's throttler for this process alone.
@@ -35,6 +36,10 @@ export function createClient(
 	options: { identifyThrottler?: (maxConcurrency: number) => IIdentifyThrottler } = {},
 ): Client {
 	const { identifyThrottler } = options;
+	// discord.js's Client reads SHARD_COUNT from process.env (the ShardingManager's contract) when it is given no
+	// shardCount of its own, as with 'auto': an empty one (`.env.example` copied as it is) would be Number('') = 0 and
+	// refused. The settings were read already (config.ts), and for them an empty value means unset.
+	if (process.env.SHARD_COUNT?.trim() === '') delete process.env.SHARD_COUNT;
 	return new Client({
 		intents: [GatewayIntentBits.Guilds],
 		...shardOptions(settings),
