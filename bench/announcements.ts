@@ -29,6 +29,7 @@ import { openDatabase, type Engine, type OpenDatabase } from '../src/storage/dat
 import type { Database, NewSubscriptionRow } from '../src/storage/schema.js';
 import { FakeDiscord } from '../test/support/fakeDiscord.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { subscriptionRow } from '../test/support/subscriptionRow.js';
 
 /** Figures of one engine. Times in ms. */
 export interface EngineFigures {
@@ -85,29 +86,16 @@ const ms = (start: number) => performance.now() - start;
 const round = (value: number) => Math.round(value * 100) / 100;
 
 function row(index: number, targetKey: string, target: Partial<NewSubscriptionRow>): NewSubscriptionRow {
-	return {
+	return subscriptionRow({
 		id: index.toString(36).padStart(8, '0'),
 		guild_id: String(1_000_000 + Math.floor(index / 50)),
 		channel_id: String(2_000_000 + index),
-		channel_type: 0,
 		target_kind: 'mod',
 		target_key: targetKey,
-		mod_name: null,
-		owner: null,
-		owner_key: null,
-		factorio_version: null,
-		category: null,
-		tag: null,
-		modpack_id: null,
-		role_id: null,
-		changelog_detail: 'full',
 		created_by: '3',
 		created_at: index,
-		last_post_at: null,
-		paused_reason: null,
-		paused_since: null,
 		...target,
-	};
+	});
 }
 
 export async function insertRows(db: Kysely<Database>, rows: readonly NewSubscriptionRow[]): Promise<void> {

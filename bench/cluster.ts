@@ -21,6 +21,7 @@ import { isLeaderLine, spawnBot, type BotProcess } from '../test/support/botProc
 import { FakeDiscord } from '../test/support/fakeDiscord.js';
 import { FakePortal } from '../test/support/fakePortal.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { subscriptionRow } from '../test/support/subscriptionRow.js';
 
 const POLL_SECONDS = 2;
 const ROUNDS = Number(process.env.CLUSTER_BENCH_ROUNDS ?? 3);
@@ -251,28 +252,18 @@ async function fanOut(server: PostgresServer, channels: number, requestsPerSecon
 			.flatMap((guild) => guild.extraTextChannels.map((channelId) => ({ guildId: guild.id, channelId })))
 			.slice(0, channels);
 		await store.connect();
-		const rows: NewSubscriptionRow[] = targets.map(({ guildId, channelId }, index) => ({
-			id: `fan-${index}`,
-			guild_id: guildId,
-			channel_id: channelId,
-			channel_type: 0,
-			target_kind: 'mod',
-			target_key: 'mod:FARL',
-			mod_name: 'FARL',
-			owner: null,
-			owner_key: null,
-			factorio_version: null,
-			category: null,
-			tag: null,
-			modpack_id: null,
-			role_id: null,
-			changelog_detail: 'short',
-			created_by: discord.adminUserId,
-			created_at: index,
-			last_post_at: null,
-			paused_reason: null,
-			paused_since: null,
-		}));
+		const rows: NewSubscriptionRow[] = targets.map(({ guildId, channelId }, index) =>
+			subscriptionRow({
+				id: `fan-${index}`,
+				guild_id: guildId,
+				channel_id: channelId,
+				target_kind: 'mod',
+				target_key: 'mod:FARL',
+				mod_name: 'FARL',
+				created_by: discord.adminUserId,
+				created_at: index,
+			}),
+		);
 		const columns = Object.keys(rows[0]!) as (keyof NewSubscriptionRow)[];
 		for (let at = 0; at < rows.length; at += 1_000) {
 			const chunk = rows.slice(at, at + 1_000);

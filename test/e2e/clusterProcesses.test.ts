@@ -15,6 +15,7 @@ import { isLeaderLine, spawnBot, type BotProcess, type LogLine } from '../suppor
 import { FakeDiscord, shardOf } from '../support/fakeDiscord.js';
 import { FakePortal } from '../support/fakePortal.js';
 import { TEST_ASSETS_URL } from './helpers.js';
+import { subscriptionRow } from '../support/subscriptionRow.js';
 
 /** Seconds between polls (POLL_CRON). */
 const POLL_SECONDS = 2;
@@ -108,28 +109,18 @@ function fanOutChannels(count: number): { guildId: string; channelId: string }[]
 
 /** Subscribes `channels` to `mod` by writing the rows into the store (the interaction path is covered elsewhere). */
 async function subscribeDirectly(channels: { guildId: string; channelId: string }[], mod: string): Promise<void> {
-	const rows: NewSubscriptionRow[] = channels.map(({ guildId, channelId }, index) => ({
-		id: `fan-${mod}-${index}`,
-		guild_id: guildId,
-		channel_id: channelId,
-		channel_type: 0,
-		target_kind: 'mod',
-		target_key: `mod:${mod}`,
-		mod_name: mod,
-		owner: null,
-		owner_key: null,
-		factorio_version: null,
-		category: null,
-		tag: null,
-		modpack_id: null,
-		role_id: null,
-		changelog_detail: 'short',
-		created_by: discord.adminUserId,
-		created_at: Date.now(),
-		last_post_at: null,
-		paused_reason: null,
-		paused_since: null,
-	}));
+	const rows: NewSubscriptionRow[] = channels.map(({ guildId, channelId }, index) =>
+		subscriptionRow({
+			id: `fan-${mod}-${index}`,
+			guild_id: guildId,
+			channel_id: channelId,
+			target_kind: 'mod',
+			target_key: `mod:${mod}`,
+			mod_name: mod,
+			created_by: discord.adminUserId,
+			created_at: Date.now(),
+		}),
+	);
 	await database.db.insertInto('subscriptions').values(rows).execute();
 }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseFeedReadings } from '../../src/ops/feedReadings.js';
 import type { OpenDatabase } from '../../src/storage/database.js';
 import { ENGINES, openTestDatabase } from '../support/database.js';
+import { subscriptionRow } from '../support/subscriptionRow.js';
 
 let store: OpenDatabase | undefined;
 
@@ -11,28 +12,16 @@ afterEach(async () => {
 });
 
 function subscription(id: string, paused: boolean) {
-	return {
+	return subscriptionRow({
 		id,
 		guild_id: '100000000000000001',
 		channel_id: `20000000000000000${id.length}`,
-		channel_type: 0,
-		target_kind: 'mod' as const,
+		target_kind: 'mod',
 		target_key: `mod:${id}`,
 		mod_name: id,
-		owner: null,
-		owner_key: null,
-		factorio_version: null,
-		category: null,
-		tag: null,
-		modpack_id: null,
-		role_id: null,
-		changelog_detail: 'full',
-		created_by: '300000000000000001',
-		created_at: 1,
-		last_post_at: null,
 		paused_reason: paused ? 'Missing Access' : null,
 		paused_since: paused ? 5 : null,
-	};
+	});
 }
 
 function post(subscriptionId: string, release: string, state: 'pending' | 'sent' | 'failed', createdAt: number) {

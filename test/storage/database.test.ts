@@ -2,29 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf, openDatabase, scrubStoreError, sqlitePath, StoreUrlError } from '../../src/storage/database.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { createTestStoreUrl, ENGINES, openTestDatabase } from '../support/database.js';
+import { subscriptionRow } from '../support/subscriptionRow.js';
 
-const subscription = {
+const subscription = subscriptionRow({
 	id: 'abc12345',
 	guild_id: '111111111111111111',
 	channel_id: '222222222222222222',
-	channel_type: 0,
-	target_kind: 'mod' as const,
+	target_kind: 'mod',
 	target_key: 'mod:flib',
 	mod_name: 'flib',
-	owner: null,
-	owner_key: null,
-	factorio_version: null,
-	category: null,
-	tag: null,
-	modpack_id: null,
-	role_id: null,
-	changelog_detail: 'full',
 	created_by: '333333333333333333',
 	created_at: 1_764_633_600_000,
-	last_post_at: null,
-	paused_reason: null,
-	paused_since: null,
-};
+});
 
 describe('store URLs', () => {
 	it('tells the engine from the scheme and refuses others without echoing the URL', () => {

@@ -12,6 +12,7 @@ import {
 import type { OpenDatabase } from '../../../src/storage/database.js';
 import { graphClosure, graphSource } from './support.js';
 import { ENGINES, openTestDatabase } from '../../support/database.js';
+import { subscriptionRow } from '../../support/subscriptionRow.js';
 
 const v11 = { version: '1.1', spaceAge: false };
 const GUILD = '100000000000000001';
@@ -32,28 +33,17 @@ beforeAll(async () => {
 async function subscribe(database: OpenDatabase, id: string, modpackId: string, guildId = GUILD): Promise<void> {
 	await database.db
 		.insertInto('subscriptions')
-		.values({
-			id,
-			guild_id: guildId,
-			channel_id: `3000000000000000${id.slice(-2)}`,
-			channel_type: 0,
-			target_kind: 'modpack',
-			target_key: `modpack:${modpackId}`,
-			mod_name: null,
-			owner: null,
-			owner_key: null,
-			factorio_version: null,
-			category: null,
-			tag: null,
-			modpack_id: modpackId,
-			role_id: null,
-			changelog_detail: 'full',
-			created_by: ADMIN,
-			created_at: 1,
-			last_post_at: null,
-			paused_reason: null,
-			paused_since: null,
-		})
+		.values(
+			subscriptionRow({
+				id,
+				guild_id: guildId,
+				channel_id: `3000000000000000${id.slice(-2)}`,
+				target_kind: 'modpack',
+				target_key: `modpack:${modpackId}`,
+				modpack_id: modpackId,
+				created_by: ADMIN,
+			}),
+		)
 		.execute();
 }
 
