@@ -145,7 +145,6 @@ export async function startBot(
 		announceMaxAgeMs: config.announceMaxAgeMs,
 		log: log.child({ module: 'releases' }),
 		fence,
-		delivering: () => leader.isLeader,
 	});
 	const modpacks = new ModpackStore(database.db, { maxPerGuild: config.maxModpacksPerGuild });
 	const context: BotContext = { portal, catalog, links, log, subscriptions, feed, modpacks };

@@ -72,7 +72,6 @@ export class ReleaseFeed {
 	readonly #db: Kysely<Database>;
 	readonly #delivery: Pick<Delivery<unknown>, 'deliverDue'>;
 	readonly #fence: (trx: Kysely<Database>) => Promise<void>;
-	readonly #delivering: () => boolean;
 	readonly #catalog: FeedCatalog;
 	readonly #log: Logger;
 	readonly #announceMaxAgeMs: number;
@@ -97,8 +96,6 @@ export class ReleaseFeed {
 		 * (a leader that lost its leadership: `LeaderElector.assertLeader`), so a frozen leader's late commit fails.
 		 */
 		fence?: (trx: Kysely<Database>) => Promise<void>;
-		/** Whether this process delivers now (the leader); default always. {@link deliverDue} does nothing otherwise. */
-		delivering?: () => boolean;
 	}) {
 		this.#db = options.db;
 		this.subscriptions = options.subscriptions;
@@ -110,7 +107,6 @@ export class ReleaseFeed {
 		this.#log = options.log ?? silentLogger();
 		this.#snapshot = options.snapshot ?? announcementFromEvent;
 		this.#fence = options.fence ?? (() => Promise.resolve());
-		this.#delivering = options.delivering ?? (() => true);
 	}
 
 	/**
@@ -231,11 +227,8 @@ export class ReleaseFeed {
 		};
 	}
 
-	/** Posts everything due (see {@link Delivery.deliverDue}) when this process delivers. Never rejects. */
+	/** Posts everything due (see {@link Delivery.deliverDue}: nothing while this process may not deliver). Never rejects. */
 	deliverDue(now?: Date): Promise<DeliveryResult> {
-		if (!this.#delivering()) {
-			return Promise.resolve({ messages: 0, delivered: 0, retried: 0, paused: 0, failed: 0, found: 0, reduced: 0 });
-		}
 		return this.#delivery.deliverDue(now);
 	}
 
