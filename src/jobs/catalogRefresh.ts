@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Catalog, ModListSource } from '../services/catalog/catalog.js';
-import { scheduleJob, type Job } from './job.js';
+import { scheduleJob, type ScheduledJob } from './job.js';
 
 /** The catalog refresh on `CATALOG_CRON`: reloads the whole mod list from the portal into the local index. */
 export function scheduleCatalogRefresh(options: {
@@ -10,7 +10,7 @@ export function scheduleCatalogRefresh(options: {
 	log: Logger;
 	/** Called after each successful refresh. */
 	onRefreshed?: () => void;
-}): Job {
+}): ScheduledJob {
 	const { catalog, portal, log } = options;
 	return scheduleJob({
 		name: 'catalog-refresh',

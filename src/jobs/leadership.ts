@@ -78,7 +78,7 @@ export function whileLeader<W extends LeaderWork>(
 /**
  * A {@link Job} that stands for one job of the leader's work of the moment: `run()` runs a tick in the leader (once a
  * start under way has finished) and does nothing in a follower; `stop()` does nothing (the leader work is stopped with
- * {@link whileLeader}); `periodMs()` is the leader's job's, undefined in a follower.
+ * {@link whileLeader}).
  */
 export function leaderJob<W extends LeaderWork>(work: WhileLeader<W>, job: (work: W) => Job): Job {
 	return {
@@ -88,6 +88,5 @@ export function leaderJob<W extends LeaderWork>(work: WhileLeader<W>, job: (work
 			if (current) await job(current).run();
 		},
 		stop: () => Promise.resolve(),
-		periodMs: () => (work.current ? job(work.current).periodMs() : undefined),
 	};
 }

@@ -42,7 +42,6 @@ function recorder() {
 					return Promise.resolve();
 				},
 				stop: () => Promise.resolve(),
-				periodMs: () => undefined,
 			},
 			stop: () => {
 				events.push(`stop ${term}`);
